@@ -1,0 +1,131 @@
+import CKernels
+import Foundation
+
+extension Qwen2Model {
+    /// Loads a Hugging Face Qwen2 folder: `config.json` and `model.safetensors` (or shards with an index).
+    /// Every tensor the architecture needs must be present with the right shape, and every tensor present must be used.
+    public static func load(directory: URL, format: WeightFormat = .asStored) throws -> Qwen2Model {
+        let config = try Qwen2Config.load(directory.appendingPathComponent("config.json"))
+        let store = try TensorStore(directory: directory)
+        return try load(config: config, store: store, format: format)
+    }
+
+    public static func load(config: Qwen2Config, store: TensorStore, format: WeightFormat) throws -> Qwen2Model {
+        try config.validate()
+        var unused = store.names
+        let C = config.hiddenSize, I = config.intermediateSize, V = config.vocabSize
+
+        func raw(_ name: String, _ shape: [Int]) throws -> (UnsafeRawBufferPointer, DType) {
+            guard store.names.contains(name) else { throw ModelLoadError.missingTensor(name: name) }
+            let info = try store.info(name)
+            guard info.shape == shape else { throw ModelLoadError.wrongShape(tensor: name, expected: shape, found: info.shape) }
+            guard [.f32, .bf16, .f16].contains(info.dtype) else { throw ModelLoadError.unsupportedDType(tensor: name, found: info.dtype.rawValue) }
+            unused.remove(name)
+            return (try store.rawBytes(name), info.dtype)
+        }
+        func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+            let (bytes, dtype) = try raw(name, [rows, cols])
+            return try WeightMatrix(rows: rows, cols: cols, raw: bytes, dtype: dtype, format: format, tensor: name)
+        }
+        func vector(_ name: String, _ n: Int) throws -> FloatBuffer {
+            let (bytes, dtype) = try raw(name, [n])
+            return FloatBuffer(try TensorData.widen(bytes, dtype: dtype, count: n, tensor: name))
+        }
+
+        let embedding = try matrix("model.embed_tokens.weight", rows: V, cols: C)
+        var layers: [DecoderLayerWeights] = []
+        for l in 0..<config.numHiddenLayers {
+            let p = "model.layers.\(l)."
+            var proj: [WeightMatrix] = []
+            for pr in Projection.allCases {
+                let (rows, cols): (Int, Int) = switch pr {
+                case .q: (config.qDim, C)
+                case .k, .v: (config.kvDim, C)
+                case .o: (C, config.qDim)
+                case .gate, .up: (I, C)
+                case .down: (C, I)
+                }
+                proj.append(try matrix(p + pr.path + ".weight", rows: rows, cols: cols))
+            }
+            layers.append(DecoderLayerWeights(
+                inputNorm: try vector(p + "input_layernorm.weight", C),
+                postAttentionNorm: try vector(p + "post_attention_layernorm.weight", C),
+                proj: proj,
+                qBias: try vector(p + "self_attn.q_proj.bias", config.qDim),
+                kBias: try vector(p + "self_attn.k_proj.bias", config.kvDim),
+                vBias: try vector(p + "self_attn.v_proj.bias", config.kvDim)))
+        }
+        let finalNorm = try vector("model.norm.weight", C)
+        let lmHead: WeightMatrix
+        if config.tieWordEmbeddings {
+            // Some exporters write the tied head anyway; accept it only if it really is the embedding.
+            if store.names.contains("lm_head.weight") {
+                let head = try matrix("lm_head.weight", rows: V, cols: C)
+                guard head.floats() == embedding.floats() else {
+                    throw ModelLoadError.badConfig(file: "config.json", key: "tie_word_embeddings",
+                                                   reason: "is true but lm_head.weight differs from model.embed_tokens.weight")
+                }
+            }
+            lmHead = embedding
+        } else {
+            lmHead = try matrix("lm_head.weight", rows: V, cols: C)
+        }
+        if !unused.isEmpty { throw ModelLoadError.unusedTensors(names: unused.sorted()) }
+        return Qwen2Model(config: config, embedding: embedding, layers: layers, finalNorm: finalNorm, lmHead: lmHead)
+    }
+
+    /// A model with random weights (normal, std 0.02; norms 1) — for benchmarks and tests that need no files.
+    public static func random(config: Qwen2Config, format: WeightFormat = .bf16, seed: UInt64 = 0) -> Qwen2Model {
+        var rng = SplitMix64(seed: seed)
+        let C = config.hiddenSize, I = config.intermediateSize, V = config.vocabSize
+        func matrix(_ rows: Int, _ cols: Int) -> WeightMatrix {
+            let n = rows * cols
+            let f = FloatBuffer(count: n)
+            rng.fillNormal(f.pointer, count: n, std: 0.02)
+            if format == .bf16 {
+                let b = BF16Buffer(count: n)
+                ck_f32_to_bf16(f.pointer, b.pointer, n)
+                return WeightMatrix(rows: rows, cols: cols, storage: .bf16(b))
+            }
+            return WeightMatrix(rows: rows, cols: cols, storage: .f32(f))
+        }
+        func ones(_ n: Int) -> FloatBuffer { FloatBuffer([Float](repeating: 1, count: n)) }
+        func small(_ n: Int) -> FloatBuffer { let b = FloatBuffer(count: n); rng.fillNormal(b.pointer, count: n, std: 0.02); return b }
+        let embedding = matrix(V, C)
+        let layers = (0..<config.numHiddenLayers).map { _ in
+            DecoderLayerWeights(
+                inputNorm: ones(C), postAttentionNorm: ones(C),
+                proj: [matrix(config.qDim, C), matrix(config.kvDim, C), matrix(config.kvDim, C), matrix(C, config.qDim),
+                       matrix(I, C), matrix(I, C), matrix(C, I)],
+                qBias: small(config.qDim), kBias: small(config.kvDim), vBias: small(config.kvDim))
+        }
+        return Qwen2Model(config: config, embedding: embedding, layers: layers, finalNorm: ones(C),
+                          lmHead: config.tieWordEmbeddings ? embedding : matrix(V, C))
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) for reproducible sampling and initialisation.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    public mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    public mutating func fillNormal(_ p: UnsafeMutablePointer<Float>, count: Int, std: Float) {
+        var i = 0
+        while i < count {
+            // Box–Muller, two values per draw.
+            let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(next() >> 11) / Double(1 << 53)
+            let r = (-2 * log(u1)).squareRoot()
+            p[i] = Float(r * cos(2 * .pi * u2)) * std
+            if i + 1 < count { p[i + 1] = Float(r * sin(2 * .pi * u2)) * std }
+            i += 2
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import CBLAS
+import CKernels
+import Foundation
+
+/// How weights are kept in memory after loading.
+public enum WeightFormat: String, Sendable, CaseIterable {
+    /// F32 stays F32, BF16 stays BF16, F16 is widened to F32.
+    case asStored = "stored"
+    /// Everything as Float32 (twice the memory traffic of BF16 at decode).
+    case f32
+    /// Everything as bfloat16 (F32 checkpoints are rounded to nearest even).
+    case bf16
+}
+
+/// A weight matrix in PyTorch `Linear` layout: [rows = out features, cols = in features], row-major.
+public final class WeightMatrix: @unchecked Sendable {
+    public enum Storage: Sendable { case f32(FloatBuffer), bf16(BF16Buffer) }
+
+    public let rows: Int
+    public let cols: Int
+    public let storage: Storage
+
+    public init(rows: Int, cols: Int, storage: Storage) {
+        self.rows = rows; self.cols = cols; self.storage = storage
+    }
+
+    public convenience init(rows: Int, cols: Int, values: [Float], format: WeightFormat = .f32) {
+        precondition(values.count == rows * cols)
+        if format == .bf16 {
+            let b = BF16Buffer(count: values.count)
+            values.withUnsafeBufferPointer { ck_f32_to_bf16($0.baseAddress!, b.pointer, values.count) }
+            self.init(rows: rows, cols: cols, storage: .bf16(b))
+        } else {
+            self.init(rows: rows, cols: cols, storage: .f32(FloatBuffer(values)))
+        }
+    }
+
+    /// Builds the matrix from raw checkpoint bytes, converting to the requested in-memory format.
+    convenience init(rows: Int, cols: Int, raw: UnsafeRawBufferPointer, dtype: DType, format: WeightFormat, tensor: String) throws {
+        let n = rows * cols
+        let keepBF16 = (format == .bf16) || (format == .asStored && dtype == .bf16)
+        if keepBF16 {
+            let b = BF16Buffer(count: n)
+            switch dtype {
+            case .bf16: memcpy(b.pointer, raw.baseAddress!, n * 2)
+            case .f32: ck_f32_to_bf16(raw.baseAddress!.assumingMemoryBound(to: Float.self), b.pointer, n)
+            case .f16:
+                let tmp = FloatBuffer(count: n)
+                ck_f16_to_f32(raw.baseAddress!.assumingMemoryBound(to: UInt16.self), tmp.pointer, n)
+                ck_f32_to_bf16(tmp.pointer, b.pointer, n)
+            default: throw ModelLoadError.unsupportedDType(tensor: tensor, found: dtype.rawValue)
+            }
+            self.init(rows: rows, cols: cols, storage: .bf16(b))
+        } else {
+            let f = FloatBuffer(count: n)
+            switch dtype {
+            case .f32: memcpy(f.pointer, raw.baseAddress!, n * 4)
+            case .bf16: ck_bf16_to_f32(raw.baseAddress!.assumingMemoryBound(to: UInt16.self), f.pointer, n)
+            case .f16: ck_f16_to_f32(raw.baseAddress!.assumingMemoryBound(to: UInt16.self), f.pointer, n)
+            default: throw ModelLoadError.unsupportedDType(tensor: tensor, found: dtype.rawValue)
+            }
+            self.init(rows: rows, cols: cols, storage: .f32(f))
+        }
+    }
+
+    public var isBF16: Bool { if case .bf16 = storage { true } else { false } }
+    public var byteCount: Int { rows * cols * (isBF16 ? 2 : 4) }
+
+    /// Row `r` widened to Float32 into `out` (embedding lookup).
+    func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        switch storage {
+        case .f32(let b): out.update(from: b.pointer + r * cols, count: cols)
+        case .bf16(let b): ck_bf16_to_f32(b.pointer + r * cols, out, cols)
+        }
+    }
+
+    /// The whole matrix as Float32 values.
+    public func floats() -> [Float] {
+        var out = [Float](repeating: 0, count: rows * cols)
+        out.withUnsafeMutableBufferPointer { o in
+            switch storage {
+            case .f32(let b): o.baseAddress!.update(from: b.pointer, count: rows * cols)
+            case .bf16(let b): ck_bf16_to_f32(b.pointer, o.baseAddress!, rows * cols)
+            }
+        }
+        return out
+    }
+}
+
+/// Dense linear algebra on row-major Float32 data.
+public enum Linear {
+    /// Rows of BF16 weights widened per sgemm call when the batch is large (prefill): bounds scratch memory.
+    static let widenBlockRows = 4096
+    /// Up to this many input rows a BF16 matrix is multiplied by the bandwidth-bound kernel instead of widen + sgemm.
+    static let smallBatchRows = 32
+
+    /// y[m, n] = (accumulate ? y : 0) + x[m, k] · W[n, k]ᵀ (+ bias[n]).
+    static func forward(
+        x: UnsafePointer<Float>, ldx: Int, w: WeightMatrix, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, ldy: Int, m: Int, accumulate: Bool, scratch: Scratch
+    ) {
+        let n = w.rows, k = w.cols
+        guard m > 0 else { return }
+        switch w.storage {
+        case .f32(let b):
+            sgemm(m: m, n: n, k: k, a: x, lda: ldx, bT: b.pointer, ldb: k, c: y, ldc: ldy, beta: accumulate ? 1 : 0)
+        case .bf16(let b):
+            do {
+                let block = min(n, widenBlockRows)
+                let tmp = scratch.get("widen", block * k)
+                var r0 = 0
+                while r0 < n {
+                    let rows = min(block, n - r0)
+                    ck_bf16_to_f32(b.pointer + r0 * k, tmp, rows * k)
+                    sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
+                    r0 += rows
+                }
+            }
+        }
+        if let bias {
+            for i in 0..<m {
+                let row = y + i * ldy
+                for j in 0..<n { row[j] += bias[j] }
+            }
+        }
+    }
+
+    /// C[m, n] = beta·C + A[m, k] · Bᵀ where B is [n, k] row-major.
+    @inline(__always)
+    static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, bT: UnsafePointer<Float>, ldb: Int,
+                      c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), bT, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// C[m, n] = beta·C + alpha · A[m, k] · B[k, n] (both row-major, no transpose).
+    @inline(__always)
+    static func sgemmNN(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
