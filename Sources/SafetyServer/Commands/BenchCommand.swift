@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Scoring
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [EngineBench.self])
+}
+
+struct EngineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Prefill and decode speed of a random model with Qwen2.5-0.5B-Instruct's configuration, against this machine's sgemm and bandwidth roofs measured in the same run.")
+
+    @Option(help: "Weight formats to measure (comma-separated: f32,bf16).") var formats = "f32,bf16"
+    @Option(help: "Prompt length for prefill.") var prompt = 512
+    @Option(help: "Decode steps timed per batch size.") var decode = 64
+    @Option(help: "Batch sizes for decode (comma-separated).") var batches = "1,8"
+    @Option(help: "Write the report as JSON to this file.") var json: String?
+
+    func run() throws {
+        var o = EngineBenchmark.Options()
+        o.formats = try formats.split(separator: ",").map {
+            guard let f = WeightFormat(rawValue: String($0)) else { throw ValidationError("unknown format \($0)") }
+            return f
+        }
+        o.promptTokens = prompt
+        o.decodeTokens = decode
+        o.batchSizes = batches.split(separator: ",").compactMap { Int($0) }
+        let report = EngineBenchmark(options: o).run { print($0) }
+        if let json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try enc.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+}
