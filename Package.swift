@@ -11,9 +11,11 @@ let package = Package(
     products: [
         .executable(name: "safety-server", targets: ["SafetyServer"]),
         .library(name: "Scoring", targets: ["Scoring"]),
+        .library(name: "Storage", targets: ["Storage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,6 +32,11 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
+        // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
+        .target(
+            name: "Storage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "SafetyServer",
             dependencies: [
@@ -41,6 +48,10 @@ let package = Package(
             name: "ScoringTests",
             dependencies: ["Scoring"],
             swiftSettings: optimised
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -1,0 +1,60 @@
+import Foundation
+@testable import Storage
+
+/// The checkout's migrations/ folder, found from this file's path.
+let migrationsDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("migrations")
+
+/// A temporary folder deleted when the value goes away. Each test gets its own real SQLite file in one.
+final class TemporaryDirectory: Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("storage-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    var databasePath: String { url.appendingPathComponent("safety.sqlite").path }
+
+    func open(
+        upTo: Int? = nil, migrations: URL = migrationsDirectory, options: Database.Options = Database.Options()
+    ) throws -> Database {
+        try Database.open(path: databasePath, migrations: MigrationSet(directory: migrations), options: options,
+                          upTo: upTo)
+    }
+
+    /// A copy of the migrations folder that a test may edit.
+    func copyOfMigrations() throws -> URL {
+        let copy = url.appendingPathComponent("migrations")
+        try FileManager.default.copyItem(at: migrationsDirectory, to: copy)
+        return copy
+    }
+}
+
+/// Nine equal scores.
+func uniformScores(_ value: Int) -> PerDimension<Int?> { PerDimension(repeating: value) }
+
+func newRequest(
+    client: Int64, text: String = "一段需要评分的文本", scores: PerDimension<Int?> = uniformScores(100),
+    confidence: Double? = 0.9, clientRequestID: String? = nil, adapterID: String? = nil, createdAt: Date = Date()
+) -> NewScoredRequest {
+    NewScoredRequest(
+        text: text, clientKeyID: client, clientRequestID: clientRequestID, metadata: ["channel": "test"],
+        reasoning: "没有发现问题", scores: scores, confidence: PerDimension(repeating: confidence), formatOK: true,
+        rawOutput: "<reasoning>没有发现问题</reasoning><answer>{}</answer>", modelID: "tiny-qwen2",
+        adapterID: adapterID, latencyMs: 42, promptTokens: 100, completionTokens: 50, createdAt: createdAt)
+}
+
+extension Database {
+    /// A client key to attach requests to.
+    func makeClient(_ label: String = "client") async throws -> Int64 {
+        try await apiKeys.create(role: .client, label: label).key.id
+    }
+
+    func makeReviewer() async throws -> Int64 {
+        try await apiKeys.create(role: .reviewer, label: "reviewer").key.id
+    }
+}
