@@ -173,3 +173,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ConfigTests {
+    func decode(_ json: String) throws -> Qwen2Config {
+        try JSONDecoder().decode(Qwen2Config.self, from: Data(json.utf8))
+    }
+
+    @Test func transformersFiveRopeParametersAreRead() throws {
+        let c = try decode(#"{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,"dtype":"bfloat16","rope_parameters":{"rope_type":"default","rope_theta":1000000.0}}"#)
+        #expect(c.ropeTheta == 1_000_000)
+        #expect(c.torchDtype == "bfloat16")
+        try c.validate()
+    }
+
+    @Test func scaledRopeIsRefusedByName() throws {
+        let c = try decode(#"{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2,"rope_scaling":{"type":"yarn","factor":4.0}}"#)
+        #expect(throws: ModelLoadError.self) { try c.validate() }
+    }
+
+    @Test func qwen25HalfBillionParameterCountIsRight() {
+        // Qwen2.5-0.5B has 494,032,768 parameters (embedding tied).
+        #expect(Qwen2Config.qwen25_05B.parameterCount == 494_032_768)
+    }
+}

@@ -20,7 +20,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let lora = try adapter.map { try LoRAAdapter.load(directory: URL(fileURLWithPath: $0), model: m) }
         var options = ScorerOptions()
         options.maxNewTokens = maxTokens
-        let scorer = Scorer(model: m, tokenizer: tok, prompt: prompt, baseModelID: dir.lastPathComponent, options: options, adapter: lora)
+        let scorer = try Scorer(model: m, tokenizer: tok, prompt: prompt, baseModelID: dir.lastPathComponent, options: options, adapter: lora)
         defer { scorer.shutdown() }
         let r = try await scorer.score(text)
         try printJSON(r, pretty: true)

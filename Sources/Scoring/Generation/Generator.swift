@@ -4,6 +4,8 @@ import Foundation
 public protocol TokenConstraint: Sendable {
     /// The tokens allowed next, or nil when any token may follow.
     mutating func allowedTokens() -> [Int]?
+    /// Tokens that must not come next even when the choice is otherwise free (e.g. end-of-text before the answer).
+    func disallowedTokens() -> [Int]
     /// Records the chosen token and the probability it was chosen with.
     mutating func advance(token: Int, probability: Float)
     /// True when the constrained output is finished and generation must stop.
@@ -67,6 +69,7 @@ public struct Generator: Sendable {
                 let remaining = parameters.maxTokens - step
                 if remaining <= 24 { constraints[i]?.budgetNearlyExhausted(remaining: remaining) }
                 let allowed = constraints[i]?.allowedTokens()
+                if allowed == nil, let banned = constraints[i]?.disallowedTokens(), !banned.isEmpty { Sampler.ban(banned, in: &logits[i]) }
                 let s = logits[i].withUnsafeBufferPointer { Sampler.sample(logits: $0, allowed: allowed, parameters: parameters, rng: &rngs[i]) }
                 outs[i].tokens.append(s.token)
                 outs[i].probabilities.append(s.probability)

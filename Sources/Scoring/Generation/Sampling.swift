@@ -33,6 +33,11 @@ public struct SampledToken: Sendable, Equatable {
 }
 
 public enum Sampler {
+    /// Sets the logits of `tokens` to −∞ so they cannot be chosen.
+    public static func ban(_ tokens: [Int], in logits: inout [Float]) {
+        for t in tokens where t >= 0 && t < logits.count { logits[t] = -.infinity }
+    }
+
     /// Chooses a token from logits [V]. `allowed` (when given) restricts the choice to those ids.
     public static func sample(logits: UnsafeBufferPointer<Float>, allowed: [Int]?, parameters p: SamplingParameters,
                               rng: inout SplitMix64) -> SampledToken {

@@ -102,9 +102,9 @@ public struct LoRAConfig: Codable, Sendable, Equatable {
         return nil
     }
 
-    func rank(for module: String) -> Int { Self.patternValue(rankPattern, module: module) ?? r }
-    func alpha(for module: String) -> Double { Self.patternValue(alphaPattern, module: module) ?? loraAlpha }
-    func scale(for module: String) -> Float {
+    package func rank(for module: String) -> Int { Self.patternValue(rankPattern, module: module) ?? r }
+    package func alpha(for module: String) -> Double { Self.patternValue(alphaPattern, module: module) ?? loraAlpha }
+    package func scale(for module: String) -> Float {
         let rr = Double(rank(for: module)), a = alpha(for: module)
         return Float(useRslora ? a / rr.squareRoot() : a / rr)
     }
@@ -125,7 +125,7 @@ public final class LoRAModule: @unchecked Sendable {
     }
 
     /// y[rows, out] += scale · (x[rows, in] · Aᵀ) · Bᵀ.
-    func addDelta(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, rows: Int, scratch: Scratch) {
+    package func addDelta(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, rows: Int, scratch: Scratch) {
         let t = scratch.get("lora", rows * rank) // [rows, r]
         Linear.sgemm(m: rows, n: rank, k: inFeatures, a: x, lda: ldx, bT: a.pointer, ldb: inFeatures, c: t, ldc: rank, beta: 0)
         Linear.sgemmScaled(m: rows, n: outFeatures, k: rank, alpha: scale, a: t, lda: rank, bT: b.pointer, ldb: rank, c: y, ldc: ldy, beta: 1)
@@ -137,7 +137,7 @@ public final class LoRAAdapter: @unchecked Sendable {
     public let id: String
     public let config: LoRAConfig
     /// [layer][Projection.index]
-    let modules: [[LoRAModule?]]
+    package let modules: [[LoRAModule?]]
 
     public init(id: String, config: LoRAConfig, modules: [[LoRAModule?]]) {
         self.id = id; self.config = config; self.modules = modules
@@ -179,7 +179,7 @@ public final class LoRAAdapter: @unchecked Sendable {
 
 extension LoRAConfig {
     /// Full module names (`model.layers.{i}.self_attn.q_proj`) this configuration targets.
-    func targets(layers: Int) -> [String] {
+    package func targets(layers: Int) -> [String] {
         var out: [String] = []
         for l in 0..<layers where layersToTransform.map({ $0.contains(l) }) ?? true {
             for p in Projection.allCases {
@@ -199,7 +199,7 @@ extension LoRAConfig {
 
 extension Linear {
     /// C[m, n] = beta·C + alpha · A[m, k] · Bᵀ where B is [n, k] row-major.
-    static func sgemmScaled(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, bT: UnsafePointer<Float>, ldb: Int,
+    package static func sgemmScaled(m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, bT: UnsafePointer<Float>, ldb: Int,
                             c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), bT, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -47,10 +47,11 @@ public final class BF16Buffer: @unchecked Sendable {
 }
 
 /// Scratch space reused across forward calls, grown on demand (one per model runner, never shared between threads).
-final class Scratch {
+package final class Scratch {
+    package init() {}
     private var buffers: [String: FloatBuffer] = [:]
 
-    func get(_ name: String, _ count: Int) -> UnsafeMutablePointer<Float> {
+    package func get(_ name: String, _ count: Int) -> UnsafeMutablePointer<Float> {
         if let b = buffers[name], b.count >= count { return b.pointer }
         let b = FloatBuffer(count: max(count, (buffers[name]?.count ?? 0) * 3 / 2))
         buffers[name] = b

@@ -23,7 +23,7 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Makes room for `n` more positions (amortised doubling).
-    func reserve(_ n: Int) {
+    package func reserve(_ n: Int) {
         let needed = length + n
         guard needed > capacity else { return }
         let newCapacity = max(needed, capacity * 2)
@@ -36,11 +36,11 @@ public final class KVCache: @unchecked Sendable {
         capacity = newCapacity
     }
 
-    func keys(_ layer: Int) -> UnsafeMutablePointer<Float> { k[layer].pointer }
-    func values(_ layer: Int) -> UnsafeMutablePointer<Float> { v[layer].pointer }
+    package func keys(_ layer: Int) -> UnsafeMutablePointer<Float> { k[layer].pointer }
+    package func values(_ layer: Int) -> UnsafeMutablePointer<Float> { v[layer].pointer }
 
     /// Commits `n` positions written by the last forward pass.
-    func advance(by n: Int) { length += n }
+    package func advance(by n: Int) { length += n }
 
     /// Forgets everything after the first `n` positions (used to reuse a cache after a shared prefix).
     public func truncate(to n: Int) {

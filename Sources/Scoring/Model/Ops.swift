@@ -2,9 +2,9 @@ import Foundation
 
 /// Elementwise and attention operations of the Qwen2 forward pass, on row-major Float32 data.
 /// Shapes: R rows (tokens of all sequences in a batch), C channels, H query heads, KVH key/value heads, D head dim.
-enum Ops {
+package enum Ops {
     /// Qwen2RMSNorm: y = x / sqrt(mean(x²) + eps) · weight, per row. x, y: [R, C].
-    static func rmsnorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
+    package static func rmsnorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
         for r in 0..<rows {
             let xr = x + r * dim, yr = y + r * dim
             var ss: Float = 0
@@ -15,7 +15,7 @@ enum Ops {
     }
 
     /// out = silu(gate) · up, elementwise over n values.
-    static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
+    package static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
         for i in 0..<n {
             let g = gate[i]
             out[i] = g / (1 + expf(-g)) * up[i]
@@ -23,7 +23,7 @@ enum Ops {
     }
 
     /// Numerically stable softmax of n values in place.
-    static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    package static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = max(m, x[i]) }
         var s: Float = 0
@@ -34,7 +34,7 @@ enum Ops {
 
     /// Rotary position embedding (Hugging Face `rotate_half` convention: channel i pairs with i + D/2).
     /// x: [R, heads, D] with row stride `ld`; positions: [R].
-    static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, heads: Int, headDim D: Int, positions: UnsafePointer<Int32>, table: RopeTable) {
+    package static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, heads: Int, headDim D: Int, positions: UnsafePointer<Int32>, table: RopeTable) {
         let half = D / 2
         for r in 0..<rows {
             let pos = Int(positions[r])
@@ -54,13 +54,13 @@ enum Ops {
 /// cos/sin of position · inv_freq for every position the model accepts, computed as Transformers does in float32
 /// (inv_freq = 1 / base^(arange(0, D, 2) / D); freqs = position · inv_freq). Immutable after creation, so it is shared
 /// freely between threads.
-final class RopeTable: Sendable {
-    let headDim: Int
-    let capacity: Int
+package final class RopeTable: Sendable {
+    package let headDim: Int
+    package let capacity: Int
     private let cosValues: FloatBuffer // [capacity, D/2]
     private let sinValues: FloatBuffer // [capacity, D/2]
 
-    init(headDim: Int, theta: Double, positions: Int) {
+    package init(headDim: Int, theta: Double, positions: Int) {
         self.headDim = headDim
         capacity = positions
         let half = headDim / 2
@@ -76,6 +76,6 @@ final class RopeTable: Sendable {
         }
     }
 
-    func cos(_ pos: Int) -> UnsafePointer<Float> { UnsafePointer(cosValues.pointer + pos * (headDim / 2)) }
-    func sin(_ pos: Int) -> UnsafePointer<Float> { UnsafePointer(sinValues.pointer + pos * (headDim / 2)) }
+    package func cos(_ pos: Int) -> UnsafePointer<Float> { UnsafePointer(cosValues.pointer + pos * (headDim / 2)) }
+    package func sin(_ pos: Int) -> UnsafePointer<Float> { UnsafePointer(sinValues.pointer + pos * (headDim / 2)) }
 }

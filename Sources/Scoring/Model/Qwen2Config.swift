@@ -24,7 +24,7 @@ public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Qwen2 configuration decoded straight from a Hugging Face `config.json` (key names are Hugging Face's).
-public struct Qwen2Config: Codable, Sendable, Equatable {
+public struct Qwen2Config: Decodable, Sendable, Equatable {
     public var modelType: String
     public var vocabSize: Int
     public var hiddenSize: Int
@@ -63,6 +63,8 @@ public struct Qwen2Config: Codable, Sendable, Equatable {
         case eosTokenID = "eos_token_id"
         case useSlidingWindow = "use_sliding_window"
         case ropeScaling = "rope_scaling"
+        case ropeParameters = "rope_parameters"
+        case dtype
     }
 
     public init(
@@ -95,15 +97,23 @@ public struct Qwen2Config: Codable, Sendable, Equatable {
         numKeyValueHeads = try c.decodeIfPresent(Int.self, forKey: .numKeyValueHeads) ?? numAttentionHeads
         headDim = try c.decodeIfPresent(Int.self, forKey: .headDim)
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
-        ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? 10000
+        // Transformers 5 writes `rope_parameters: {rope_type, rope_theta}` instead of a top-level `rope_theta`.
+        let ropeParameters = try c.decodeIfPresent([String: JSONValue].self, forKey: .ropeParameters)
+        if let theta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) {
+            ropeTheta = theta
+        } else if case .number(let theta)? = ropeParameters?["rope_theta"] {
+            ropeTheta = theta
+        } else {
+            ropeTheta = 10000
+        }
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 32768
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
-        torchDtype = try c.decodeIfPresent(String.self, forKey: .torchDtype)
+        torchDtype = try c.decodeIfPresent(String.self, forKey: .torchDtype) ?? c.decodeIfPresent(String.self, forKey: .dtype)
         bosTokenID = try? c.decodeIfPresent(Int.self, forKey: .bosTokenID)
         eosTokenID = try? c.decodeIfPresent(Int.self, forKey: .eosTokenID)
         useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) ?? false
-        ropeScaling = try c.decodeIfPresent([String: JSONValue].self, forKey: .ropeScaling)
+        ropeScaling = try c.decodeIfPresent([String: JSONValue].self, forKey: .ropeScaling) ?? ropeParameters
     }
 
     /// Per-head dimension: `head_dim` when given, else hidden / heads.

@@ -14,7 +14,7 @@ public enum Projection: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    var index: Int { Projection.allCases.firstIndex(of: self)! }
+    package var index: Int { Projection.allCases.firstIndex(of: self)! }
 }
 
 /// Weights of one decoder layer.
@@ -46,7 +46,7 @@ public struct SequenceStep {
 
 /// Scratch memory for forward passes. One per thread: a workspace is never used by two passes at once.
 public final class Workspace: @unchecked Sendable {
-    let scratch = Scratch()
+    package let scratch = Scratch()
     public init() {}
 }
 
@@ -58,7 +58,7 @@ public final class Qwen2Model: @unchecked Sendable {
     public let layers: [DecoderLayerWeights]
     public let finalNorm: FloatBuffer       // [C]
     public let lmHead: WeightMatrix         // [V, C]; the embedding itself when tied
-    let rope: RopeTable
+    package let rope: RopeTable
 
     public init(config: Qwen2Config, embedding: WeightMatrix, layers: [DecoderLayerWeights], finalNorm: FloatBuffer, lmHead: WeightMatrix) {
         self.config = config
@@ -198,10 +198,10 @@ public final class Qwen2Model: @unchecked Sendable {
 }
 
 /// Causal grouped-query attention of new tokens against a sequence's cache.
-enum Attention {
+package enum Attention {
     /// q: [T, H·D] for the T new tokens at positions past ..< past+T; keys/values: [past+T, KVH·D] (already holding the
     /// new tokens); out: [T, H·D].
-    static func forward(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, past: Int, newTokens T: Int,
+    package static func forward(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, past: Int, newTokens T: Int,
                         heads H: Int, kvHeads KVH: Int, headDim D: Int, out: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let L = past + T
         let qDim = H * D, kvDim = KVH * D

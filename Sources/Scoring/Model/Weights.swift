@@ -67,7 +67,7 @@ public final class WeightMatrix: @unchecked Sendable {
     public var byteCount: Int { rows * cols * (isBF16 ? 2 : 4) }
 
     /// Row `r` widened to Float32 into `out` (embedding lookup).
-    func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+    package func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         switch storage {
         case .f32(let b): out.update(from: b.pointer + r * cols, count: cols)
         case .bf16(let b): ck_bf16_to_f32(b.pointer + r * cols, out, cols)
@@ -95,7 +95,7 @@ public enum Linear {
     static let smallBatchRows = 32
 
     /// y[m, n] = (accumulate ? y : 0) + x[m, k] · W[n, k]ᵀ (+ bias[n]).
-    static func forward(
+    package static func forward(
         x: UnsafePointer<Float>, ldx: Int, w: WeightMatrix, bias: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>, ldy: Int, m: Int, accumulate: Bool, scratch: Scratch
     ) {
@@ -127,14 +127,14 @@ public enum Linear {
 
     /// C[m, n] = beta·C + A[m, k] · Bᵀ where B is [n, k] row-major.
     @inline(__always)
-    static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, bT: UnsafePointer<Float>, ldb: Int,
+    package static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, bT: UnsafePointer<Float>, ldb: Int,
                       c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), bT, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// C[m, n] = beta·C + alpha · A[m, k] · B[k, n] (both row-major, no transpose).
     @inline(__always)
-    static func sgemmNN(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    package static func sgemmNN(m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                         c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

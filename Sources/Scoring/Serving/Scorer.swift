@@ -7,7 +7,7 @@ public struct ScorerOptions: Sendable {
     /// Requests waiting beyond this are refused (`ScorerError.queueFull`) so callers can shed load.
     public var queueCapacity = 64
     /// Most tokens generated per answer (reasoning + answer). The grammar steers to the answer before it runs out.
-    public var maxNewTokens = 384
+    public var maxNewTokens = 512
     /// Longest prompt accepted, in tokens (instruction + text).
     public var maxPromptTokens = 4096
     /// Prompt tokens prefilled per step per sequence, so a long newcomer does not stall the others' decoding.
@@ -67,6 +67,7 @@ public final class Scorer: @unchecked Sendable {
     public let options: ScorerOptions
     public let baseModelID: String
     let grammar: AnswerGrammar
+    let answerReserve: Int
     let prefixTokens: [Int]
 
     private let cond = NSCondition()
@@ -110,16 +111,20 @@ public final class Scorer: @unchecked Sendable {
     }
 
     public init(model: Qwen2Model, tokenizer: Tokenizer, prompt: ScoringPrompt, baseModelID: String, options: ScorerOptions = ScorerOptions(),
-                adapter: LoRAAdapter? = nil) {
+                adapter: LoRAAdapter? = nil) throws {
+        precondition(options.maxNewTokens > 0 && options.maxBatch > 0)
         self.model = model
         self.tokenizer = tokenizer
         self.prompt = prompt
         self.options = options
         self.baseModelID = baseModelID
         activeAdapter = adapter
-        grammar = AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs)
+        grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
+                                    specialTokenIDs: tokenizer.specialTokenIDs)
+        answerReserve = ScoreConstraint.guaranteedAnswerReserve
         prefixTokens = tokenizer.encode(prompt.prefix)
-        let t = Thread { [unowned self] in self.engineLoop() }
+        // The engine thread keeps the scorer alive until `shutdown()` lets it finish the sequences in flight and exit.
+        let t = Thread { self.engineLoop() }
         t.name = "scorer-engine"
         t.stackSize = 8 << 20
         thread = t
@@ -162,7 +167,8 @@ public final class Scorer: @unchecked Sendable {
         cond.lock(); stepObserver = observer; cond.unlock()
     }
 
-    /// Stops admitting requests, fails the waiting ones and lets the engine thread exit after the current step.
+    /// Stops admitting requests and fails the waiting ones; sequences already decoding finish, then the engine thread
+    /// exits. Must be called to release the scorer.
     public func shutdown() {
         cond.lock()
         running = false
@@ -172,8 +178,6 @@ public final class Scorer: @unchecked Sendable {
         cond.unlock()
         for p in waiting { p.continuation.resume(throwing: ScorerError.shutDown) }
     }
-
-    deinit { shutdown() }
 
     // MARK: - Engine thread
 
@@ -220,7 +224,7 @@ public final class Scorer: @unchecked Sendable {
         }
         sequences.append(Sequence(continuation: p.continuation, adapter: adapter, cache: cache, enqueued: p.enqueued, admitted: now,
                                   promptTokens: p.ids.count, remainingPrompt: p.ids[start...],
-                                  constraint: ScoreConstraint(grammar: grammar), seed: options.sampling.seed))
+                                  constraint: ScoreConstraint(grammar: grammar, answerReserve: answerReserve), seed: options.sampling.seed))
     }
 
     private func step(queueDepth: Int, observer: (@Sendable (ScorerStep) -> Void)?) {
@@ -243,12 +247,13 @@ public final class Scorer: @unchecked Sendable {
                 newTokens += 1
             }
         }
-        let logits = model.forward(steps, workspace: workspace)
+        var logits = model.forward(steps, workspace: workspace)
         var generatedNow = 0
         for (i, s) in sequences.enumerated() where sampling[i] {
             let remaining = options.maxNewTokens - s.generated.count
             s.constraint.budgetNearlyExhausted(remaining: remaining)
             let allowed = s.constraint.allowedTokens()
+            if allowed == nil { Sampler.ban(s.constraint.disallowedTokens(), in: &logits[i]) }
             let chosen = logits[i].withUnsafeBufferPointer {
                 Sampler.sample(logits: $0, allowed: allowed, parameters: options.sampling, rng: &s.rng)
             }
