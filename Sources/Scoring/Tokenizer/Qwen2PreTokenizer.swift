@@ -118,9 +118,13 @@ enum ScalarClass {
     static let number: UInt8 = 2      // \p{N}: Nd Nl No
     static let whitespace: UInt8 = 4  // \s: White_Space
     static let newline: UInt8 = 8     // \r or \n
+    static let unicodeVersion = (16, 0)
 
     static func compute(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
+        // Hugging Face tokenizers 0.23 matches with Oniguruma's Unicode 16.0 tables, where characters assigned
+        // later are unassigned: neither letter, number nor space. Checked code point by code point.
+        if let age = scalar.properties.age, (age.major, age.minor) > Self.unicodeVersion { return 0 }
         var flags: UInt8 = 0
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:

@@ -161,8 +161,8 @@ enum TokenizerFactory {
 
     /// Hugging Face ignores added tokens with empty content; so does this.
     static func addedToken(_ spec: AddedTokenSpec, file: String, key: String) throws -> AddedToken? {
-        guard spec.id >= 0 else {
-            throw TokenizerError.invalidValue(file: file, key: "\(key).id", expected: "a non-negative id",
+        guard (0...maxTokenID).contains(spec.id) else {
+            throw TokenizerError.invalidValue(file: file, key: "\(key).id", expected: "an id between 0 and \(maxTokenID)",
                                               found: "\(spec.id)")
         }
         guard !spec.content.isEmpty else { return nil }
@@ -267,14 +267,17 @@ enum TokenizerFactory {
         }
     }
 
-    /// Ids must be non-negative and distinct, so that every id names one token.
+    /// Tables are indexed by id, so a wild id in a damaged file must be an error rather than a huge allocation.
+    static let maxTokenID = (1 << 24) - 1
+
+    /// Ids must be in range and distinct, so that every id names one token.
     static func checkVocab(_ vocab: [String: Int], file: String, key: String) throws {
         var tokenByID: [Int: String] = [:]
         tokenByID.reserveCapacity(vocab.count)
         for (token, id) in vocab {
-            guard id >= 0, id <= Int(Int32.max) else {
+            guard (0...maxTokenID).contains(id) else {
                 throw TokenizerError.invalidValue(file: file, key: "\(key)[\(quoted(token))]",
-                                                  expected: "an id between 0 and 2^31 - 1", found: "\(id)")
+                                                  expected: "an id between 0 and \(maxTokenID)", found: "\(id)")
             }
             if let other = tokenByID.updateValue(token, forKey: id) {
                 throw TokenizerError.invalidValue(file: file, key: key, expected: "distinct ids",

@@ -84,15 +84,29 @@ enum MergesSpec: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let pairs = try? container.decode([[String]].self) {
-            self = .pairs(pairs)
-        } else if let strings = try? container.decode([String].self) {
-            self = .strings(strings)
-        } else {
-            throw DecodingError.typeMismatch([[String]].self, DecodingError.Context(
-                codingPath: decoder.codingPath,
-                debugDescription: "neither a list of [a, b] pairs nor a list of \"a b\" strings"))
+        do {
+            self = .pairs(try container.decode([[String]].self))
+        } catch let pairsError {
+            do {
+                self = .strings(try container.decode([String].self))
+            } catch let stringsError {
+                // Report the attempt that got further into the list: it is the form the file meant to use.
+                throw Self.progress(stringsError).lexicographicallyPrecedes(Self.progress(pairsError)) ? pairsError : stringsError
+            }
         }
+    }
+
+    private static func progress(_ error: any Error) -> [Int] {
+        let path: [any CodingKey]
+        switch error as? DecodingError {
+        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
+            path = context.codingPath
+        case let .keyNotFound(_, context):
+            path = context.codingPath
+        default:
+            path = []
+        }
+        return [path.count] + path.compactMap(\.intValue)
     }
 }
 
