@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "safety-server", targets: ["SafetyServer"]),
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +33,12 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
+        // Backward pass, AdamW, SFT, rewards, GRPO, rejection sampling, evaluation metrics and the eval gate.
+        .target(
+            name: "Training",
+            dependencies: ["Scoring"],
+            swiftSettings: optimised
+        ),
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
         .target(
             name: "Storage",
@@ -47,6 +54,11 @@ let package = Package(
         .testTarget(
             name: "ScoringTests",
             dependencies: ["Scoring"],
+            swiftSettings: optimised
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Scoring"],
             swiftSettings: optimised
         ),
         .testTarget(
