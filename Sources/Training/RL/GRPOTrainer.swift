@@ -175,7 +175,7 @@ public final class GRPOTrainer<Policy: GRPOPolicy> {
         let t0 = Date()
         let generations = policy.sample(prompts: prompts.map(\.tokens), count: G,
                                         parameters: prompts.indices.map { samplingParameters(promptIndex: $0) },
-                                        constraint: constraint)
+                                        constraint: constraint.map { BudgetedConstraint($0, maxTokens: config.maxCompletionLength) })
         precondition(generations.count == prompts.count && generations.allSatisfy { $0.count == G })
         stats.sampleSeconds = Date().timeIntervalSince(t0)
 

@@ -226,7 +226,10 @@ public struct RejectionSampler: Sendable {
 
     /// Samples and scores every example, `batch` texts at a time (their shared prefix is prefilled once per batch).
     public func candidates(for examples: [ScoringExample], adapter: LoRAAdapter?, batch: Int = 8) -> [RejectionItem] {
-        let constraint = grammar.map { ScoreConstraint(grammar: $0, answerReserve: ScoreConstraint.guaranteedAnswerReserve) }
+        let constraint = grammar.map {
+            BudgetedConstraint(ScoreConstraint(grammar: $0, answerReserve: ScoreConstraint.guaranteedAnswerReserve),
+                               maxTokens: config.maxCompletionLength)
+        }
         var items: [RejectionItem] = []
         for start in stride(from: 0, to: examples.count, by: max(1, batch)) {
             let chunk = Array(examples[start..<min(start + max(1, batch), examples.count)])
