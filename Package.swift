@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "safety-server", targets: ["SafetyServer"]),
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +33,12 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
+        // Backward passes, optimiser, SFT and RL over the Scoring engine (no HTTP, no SQL).
+        .target(
+            name: "Training",
+            dependencies: ["Scoring", "CBLAS"],
+            swiftSettings: optimised
+        ),
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
         .target(
             name: "Storage",
@@ -41,12 +48,18 @@ let package = Package(
             name: "SafetyServer",
             dependencies: [
                 "Scoring",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "ScoringTests",
             dependencies: ["Scoring"],
+            swiftSettings: optimised
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Scoring"],
             swiftSettings: optimised
         ),
         .testTarget(
