@@ -9,18 +9,18 @@ enum LogSoftmaxOp {
     /// Logits held at once: [positions, vocabulary block] ≤ this many floats (64 MiB).
     static let blockBudget = 16 << 20
 
-    static func blocks(N: Int, V: Int) -> (positions: Int, vocab: Int) {
+    static func blocks(N: Int, V: Int, budget: Int) -> (positions: Int, vocab: Int) {
         let positions = max(1, min(N, 4096))
-        let vocab = max(256, min(V, blockBudget / positions))
+        let vocab = max(1, min(V, budget / positions))
         return (positions, vocab)
     }
 
     /// h: [N, C]; head: [V, C]; targets: [N]; logprobs, lse: [N].
     static func forward(h: UnsafePointer<Float>, head: MatrixWeight, targets: [Int32], logprobs: UnsafeMutablePointer<Float>,
-                        lse: UnsafeMutablePointer<Float>, scratch: TrainScratch) {
+                        lse: UnsafeMutablePointer<Float>, scratch: TrainScratch, blockBudget: Int = blockBudget) {
         let N = targets.count, V = head.rows, C = head.cols
         guard N > 0 else { return }
-        let (P, VB) = blocks(N: N, V: V)
+        let (P, VB) = blocks(N: N, V: V, budget: blockBudget)
         let logits = scratch.get(.logits, P * VB)          // [P, VB]
         let wide = scratch.get(.headWiden, head.needsWidening ? VB * C : 1)
         let runMax = scratch.get(.runMax, N)               // [N]
@@ -59,10 +59,11 @@ enum LogSoftmaxOp {
     /// d logprob[n] / d logit[n, j] = δ(j, target) − softmax_j, so dlogits = dlogprob · (onehot − p).
     /// dh[N, C] += dlogits · W; dW[V, C] += dlogitsᵀ · h when the head is trainable.
     static func backward(h: UnsafePointer<Float>, head: MatrixWeight, targets: [Int32], lse: UnsafePointer<Float>,
-                         dLogprobs: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>?, scratch: TrainScratch) {
+                         dLogprobs: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>?, scratch: TrainScratch,
+                         blockBudget: Int = blockBudget) {
         let N = targets.count, V = head.rows, C = head.cols
         guard N > 0 else { return }
-        let (P, VB) = blocks(N: N, V: V)
+        let (P, VB) = blocks(N: N, V: V, budget: blockBudget)
         let dLogits = scratch.get(.logits, P * VB)         // [P, VB]
         let wide = scratch.get(.headWiden, head.needsWidening ? VB * C : 1)
         var v0 = 0
