@@ -78,3 +78,65 @@ func compareGradients(_ params: ParameterSet, reference: SafeTensorsFile, label:
     }
     return (failures, worst)
 }
+
+/// Log-probs of the scored tokens from the inference engine (`Qwen2Model.forward` with all logits), in Float64.
+func inferenceLogprobs(_ model: Qwen2Model, adapter: LoRAAdapter?, _ batch: [TrainingSequence]) -> [[Float]] {
+    let ws = Workspace()
+    let V = model.config.vocabSize
+    return batch.map { s in
+        guard s.scoredCount > 0 else { return [] }
+        let logits = model.forward([SequenceStep(tokens: s.tokens, cache: model.makeCache(capacity: s.tokens.count), adapter: adapter, logits: .all)],
+                                   workspace: ws)[0]
+        return (s.targetStart..<(s.tokens.count - 1)).map { t in
+            let row = logits[(t * V)..<((t + 1) * V)].map(Double.init)
+            let m = row.max()!
+            let lse = m + log(row.reduce(0) { $0 + exp($1 - m) })
+            return Float(row[row.startIndex + s.tokens[t + 1]] - lse)
+        }
+    }
+}
+
+func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
+    precondition(a.map(\.count) == b.map(\.count), "shapes \(a.map(\.count)) vs \(b.map(\.count))")
+    return zip(a.joined(), b.joined()).map { abs($0 - $1) }.max() ?? 0
+}
+
+/// Raw bytes of every tensor of a model as stored (BF16 bits stay BF16), by Hugging Face name.
+func storedBytes(_ model: Qwen2Model) -> [String: [UInt8]] {
+    func bytes(_ w: WeightMatrix) -> [UInt8] {
+        switch w.storage {
+        case .f32(let b): Array(UnsafeRawBufferPointer(start: b.pointer, count: b.count * 4))
+        case .bf16(let b): Array(UnsafeRawBufferPointer(start: b.pointer, count: b.count * 2))
+        }
+    }
+    func bytes(_ b: FloatBuffer) -> [UInt8] { Array(UnsafeRawBufferPointer(start: b.pointer, count: b.count * 4)) }
+    var out: [String: [UInt8]] = ["model.embed_tokens.weight": bytes(model.embedding), "model.norm.weight": bytes(model.finalNorm),
+                                  "lm_head.weight": bytes(model.lmHead)]
+    for (l, layer) in model.layers.enumerated() {
+        let p = "model.layers.\(l)."
+        out[p + "input_layernorm.weight"] = bytes(layer.inputNorm)
+        out[p + "post_attention_layernorm.weight"] = bytes(layer.postAttentionNorm)
+        out[p + "self_attn.q_proj.bias"] = bytes(layer.qBias)
+        out[p + "self_attn.k_proj.bias"] = bytes(layer.kBias)
+        out[p + "self_attn.v_proj.bias"] = bytes(layer.vBias)
+        for pr in Projection.allCases { out[p + pr.path + ".weight"] = bytes(layer[pr]) }
+    }
+    return out
+}
+
+/// Deterministic toy SFT data over a small vocabulary: prompt [1, k], completion a fixed pseudo-random run per k.
+func memorisationSamples(count: Int, vocab: Int, completionLength: Int = 6, seed: UInt64 = 7) -> [SFTSample] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { k in
+        let completion = (0..<completionLength).map { _ in 3 + Int(rng.next() % UInt64(vocab - 3)) }
+        return SFTSample(prompt: [1, 2 + k % (vocab - 2)], completion: completion)
+    }
+}
+
+/// A small configuration with grouped-query attention for tests that train from scratch.
+let scratchConfig: Qwen2Config = {
+    var c = Qwen2Config(vocabSize: 48, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 4,
+                        numKeyValueHeads: 2, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 128, tieWordEmbeddings: true)
+    c.headDim = nil
+    return c
+}()

@@ -88,7 +88,10 @@ public final class SFTTrainer {
     /// Runs to the end (or maxSteps), validating every `validateEvery` steps and at the end when a validation set is
     /// given. `onStep` sees every report; throwing from it stops the run (e.g. cancellation).
     @discardableResult
-    public func run(validateEvery: Int? = nil, onStep: (SFTStepReport) throws -> Void = { _ in }) rethrows -> [SFTStepReport] {
+    public func run(validateEvery: Int? = nil) -> [SFTStepReport] { run(validateEvery: validateEvery, onStep: { _ in }) }
+
+    @discardableResult
+    public func run(validateEvery: Int? = nil, onStep: (SFTStepReport) throws -> Void) rethrows -> [SFTStepReport] {
         var reports: [SFTStepReport] = []
         while !isFinished {
             var r = step()
