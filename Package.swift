@@ -33,10 +33,10 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
-        // Backward pass, AdamW, SFT, rewards, GRPO, rejection sampling, evaluation metrics and the eval gate.
+        // Backward passes, optimiser, SFT and RL over the Scoring engine (no HTTP, no SQL).
         .target(
             name: "Training",
-            dependencies: ["Scoring"],
+            dependencies: ["Scoring", "CBLAS"],
             swiftSettings: optimised
         ),
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
@@ -48,6 +48,7 @@ let package = Package(
             name: "SafetyServer",
             dependencies: [
                 "Scoring",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
