@@ -98,7 +98,7 @@ import Testing
         #expect(kept.count == 4 && report.selfGeneratedShare == 0.5)
         // The SFT sequence: prompt tokens exactly as the scorer builds them, completion + end token scored.
         let eos = tokenizer.tokenID("<|im_end|>")!
-        let seq = kept[0].trainingSequence(prompt: .default, tokenizer: tokenizer, endToken: eos)
+        let seq = kept[0].sftSample(prompt: .default, tokenizer: tokenizer, endToken: eos).sequence()
         let promptIDs = ScoringExample.promptTokens(text: "你好", prompt: .default, tokenizer: tokenizer)
         #expect(Array(seq.tokens.prefix(promptIDs.count)) == promptIDs && seq.targetStart == promptIDs.count - 1)
         #expect(seq.tokens.last == eos)

@@ -116,6 +116,8 @@ public struct GRPOStepStats: Codable, Sendable, Equatable {
     /// Rows and unmasked tokens that went into the loss.
     public var trainedRows = 0
     public var trainedTokens = 0
+    /// Gradient norm before clipping, as the optimizer step reported it (first pass); nil when it reports none.
+    public var gradNorm: Double?
     /// False when every group tied (or every token was masked): no optimizer step was taken.
     public var updated = false
     public var sampleSeconds = 0.0
@@ -132,7 +134,8 @@ public struct GRPOStepStats: Codable, Sendable, Equatable {
 /// group-relative advantages, then μ passes of forward → clipped-surrogate loss (+ β·KL) → backward → optimizer step.
 ///
 /// The optimizer is the caller's (`optimizerStep` runs AdamW over the trainable parameters, with any gradient
-/// clipping); the trainer only leaves the gradients of the whole batch in the policy before calling it.
+/// clipping, and may return the pre-clip gradient norm for the stats); the trainer only leaves the gradients of the
+/// whole batch in the policy before calling it. For `TrainableQwen2` there is a convenience initialiser with AdamW.
 public final class GRPOTrainer<Policy: GRPOPolicy> {
     public typealias RewardFunction = (_ prompt: GRPOPrompt, _ completion: Generation) -> RewardBreakdown
 
@@ -143,16 +146,23 @@ public final class GRPOTrainer<Policy: GRPOPolicy> {
     /// Grammar constraint for well-formed answers, copied fresh for every completion; nil = free sampling.
     public let constraint: (any TokenConstraint)?
     public let reward: RewardFunction
-    private let optimizerStep: () -> Void
+    private let optimizerStep: () -> Float?
     /// Called after every step with its statistics.
     public var onStep: ((GRPOStepStats) -> Void)?
     public private(set) var stepCount = 0
 
     public init(policy: Policy, config: GRPOConfig, stopTokens: Set<Int>, constraint: (any TokenConstraint)? = nil,
-                reward: @escaping RewardFunction, optimizerStep: @escaping () -> Void) throws(GRPOConfigError) {
+                reward: @escaping RewardFunction, optimizerStep: @escaping () -> Float?) throws(GRPOConfigError) {
         try config.validate()
         self.policy = policy; self.config = config; self.stopTokens = stopTokens; self.constraint = constraint
         self.reward = reward; self.optimizerStep = optimizerStep
+    }
+
+    /// The same with an optimizer step that reports no gradient norm.
+    public convenience init(policy: Policy, config: GRPOConfig, stopTokens: Set<Int>, constraint: (any TokenConstraint)? = nil,
+                            reward: @escaping RewardFunction, optimizerStep: @escaping () -> Void) throws(GRPOConfigError) {
+        try self.init(policy: policy, config: config, stopTokens: stopTokens, constraint: constraint, reward: reward,
+                      optimizerStep: { () -> Float? in optimizerStep(); return nil })
     }
 
     /// Sampling parameters of prompt `i` in the current step: a seed of its own, derived from the run's seed.
@@ -259,8 +269,9 @@ public final class GRPOTrainer<Policy: GRPOPolicy> {
                 passStats = passStats + result.stats
                 trainedSequenceTokens += batch.reduce(0) { $0 + $1.tokens.count }
             }
-            optimizerStep()
+            let norm = optimizerStep()
             if pass == 0 {
+                stats.gradNorm = norm.map(Double.init)
                 stats.loss = passLoss
                 stats.meanKL = passStats.meanKL
                 stats.clipLowFraction = passStats.clipLowFraction

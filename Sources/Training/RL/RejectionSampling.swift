@@ -68,12 +68,11 @@ public struct SFTExample: Codable, Sendable, Equatable {
         self.item = item; self.text = text; self.completion = completion; self.source = source; self.reward = reward
     }
 
-    /// prompt prefix + suffix (tokenised separately, as the scorer does) + completion + `endToken`; the loss covers
-    /// the completion and the end token.
-    public func trainingSequence(prompt: ScoringPrompt, tokenizer: Tokenizer, endToken: Int?) -> TrainingSequence {
-        let p = ScoringExample.promptTokens(text: text, prompt: prompt, tokenizer: tokenizer)
-        let c = tokenizer.encode(completion, parseSpecialTokens: false) + (endToken.map { [$0] } ?? [])
-        return TrainingSequence(tokens: p + c, targetStart: p.count - 1)
+    /// The `SFTTrainer` input: prompt prefix + suffix (tokenised separately, as the scorer does), then the completion
+    /// and `endToken` (the chat template's `<|im_end|>`), which the loss covers.
+    public func sftSample(prompt: ScoringPrompt, tokenizer: Tokenizer, endToken: Int?) -> SFTSample {
+        SFTSample(prompt: ScoringExample.promptTokens(text: text, prompt: prompt, tokenizer: tokenizer),
+                  completion: tokenizer.encode(completion, parseSpecialTokens: false) + (endToken.map { [$0] } ?? []))
     }
 }
 
