@@ -104,3 +104,38 @@ import Testing
         #expect(abs(r.total - 105) < 1e-9)
     }
 }
+
+@Suite struct RLScoringDatasetTests {
+    let keys = Scoring.Dimension.allCases.map(\.key)
+
+    func line(_ text: String, _ values: [Int], reasoning: String? = "r") -> String {
+        var obj: [String: Any] = ["text": text, "scores": Dictionary(uniqueKeysWithValues: zip(keys, values))]
+        if let reasoning { obj["reasoning"] = reasoning }
+        return String(decoding: try! JSONSerialization.data(withJSONObject: obj), as: UTF8.self)
+    }
+
+    @Test func readsOneExamplePerLineSkippingBlankOnes() throws {
+        let text = [line("a", Array(repeating: 100, count: 9)), "", line("b", [0, 10, 20, 30, 40, 50, 60, 70, 80], reasoning: nil)]
+            .joined(separator: "\n")
+        let ex = try ScoringExample.parseJSONL(text)
+        #expect(ex.map(\.text) == ["a", "b"])
+        #expect(ex[1].reference.scores.values == [0, 10, 20, 30, 40, 50, 60, 70, 80] && ex[1].reference.reasoning == "")
+    }
+
+    @Test func badLinesNameTheLineAndTheProblem() {
+        let good = line("a", Array(repeating: 100, count: 9))
+        var missing = Dictionary(uniqueKeysWithValues: zip(keys, Array(repeating: 100, count: 9)))
+        missing[keys[2]] = nil
+        let noKey = String(decoding: try! JSONSerialization.data(withJSONObject: ["text": "x", "scores": missing]), as: UTF8.self)
+        do {
+            _ = try ScoringExample.parseJSONL(good + "\n" + noKey, file: "d.jsonl")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("d.jsonl:2: "))
+            #expect(error.description.contains(keys[2]))
+        }
+        #expect(throws: ScoringDatasetError.self) { try ScoringExample.parseJSONL(line("a", [101] + Array(repeating: 1, count: 8))) }
+        #expect(throws: ScoringDatasetError.empty(file: "<input>")) { try ScoringExample.parseJSONL("\n\n") }
+        #expect(throws: ScoringDatasetError.self) { try ScoringExample.parseJSONL("{not json") }
+    }
+}

@@ -136,6 +136,10 @@ public struct GRPOStepStats: Codable, Sendable, Equatable {
 /// The optimizer is the caller's (`optimizerStep` runs AdamW over the trainable parameters, with any gradient
 /// clipping, and may return the pre-clip gradient norm for the stats); the trainer only leaves the gradients of the
 /// whole batch in the policy before calling it. For `TrainableQwen2` there is a convenience initialiser with AdamW.
+///
+/// Log-probs in the loss are the policy's own (temperature 1, no grammar mask), as TRL computes them at temperature 1;
+/// sampling at another temperature, or under the answer grammar, draws from a shifted distribution that the ratio
+/// does not correct for (the usual practice: the grammar only removes tokens that would break the format).
 public final class GRPOTrainer<Policy: GRPOPolicy> {
     public typealias RewardFunction = (_ prompt: GRPOPrompt, _ completion: Generation) -> RewardBreakdown
 
