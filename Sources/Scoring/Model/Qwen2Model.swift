@@ -26,6 +26,12 @@ public struct DecoderLayerWeights: @unchecked Sendable {
     public let kBias: FloatBuffer          // [KVH·D]
     public let vBias: FloatBuffer          // [KVH·D]
 
+    public init(inputNorm: FloatBuffer, postAttentionNorm: FloatBuffer, proj: [WeightMatrix], qBias: FloatBuffer, kBias: FloatBuffer, vBias: FloatBuffer) {
+        precondition(proj.count == Projection.allCases.count, "one weight per projection")
+        self.inputNorm = inputNorm; self.postAttentionNorm = postAttentionNorm; self.proj = proj
+        self.qBias = qBias; self.kBias = kBias; self.vBias = vBias
+    }
+
     public subscript(_ p: Projection) -> WeightMatrix { proj[p.index] }
 }
 
