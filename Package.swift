@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScoringTests",
-            dependencies: ["Scoring"],
+            dependencies: ["Scoring", "CKernels"],
             swiftSettings: optimised
         ),
     ]
