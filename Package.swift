@@ -70,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScoringTests",
-            dependencies: ["Scoring"],
+            dependencies: ["Scoring", "CKernels"],
             swiftSettings: optimised
         ),
         .testTarget(
