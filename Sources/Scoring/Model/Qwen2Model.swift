@@ -211,6 +211,11 @@ package enum Attention {
                         heads H: Int, kvHeads KVH: Int, headDim D: Int, out: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let L = past + T
         let qDim = H * D, kvDim = KVH * D
+        if T == 1 {
+            // Decode: one query row against the whole cache, in the fused kernel.
+            ck_attention_decode(q, keys, values, Int64(kvDim), Int64(L), Int64(H), Int64(KVH), Int64(D), out)
+            return
+        }
         let groupSize = H / KVH
         let scale = 1 / Float(D).squareRoot()
         let scores = scratch.get("scores", T * L)   // [T, L]
