@@ -1,0 +1,37 @@
+# Common tasks. `make run` serves the model in models/default; `make test` runs the test suite (as CI does).
+SWIFT ?= swift
+BIN := .build/release/safety-server
+
+.PHONY: run test deps build bench-engine bench-train bench-load bench-storage crash-test fixtures
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product safety-server
+
+run: build
+	$(BIN) serve --model models/default
+
+test: deps
+	$(SWIFT) test
+
+bench-engine: build
+	$(BIN) bench engine
+
+bench-train: build
+	$(BIN) bench train
+
+bench-load: build
+	bash scripts/load-test.sh
+
+bench-storage: build
+	$(BIN) bench storage
+
+crash-test: build
+	bash scripts/crash-test.sh
+
+# Regenerates the reference fixtures from PyTorch/Transformers/PEFT/tokenizers (needs Python; CI does not).
+fixtures:
+	python3 -m venv tools/fixtures/.venv && tools/fixtures/.venv/bin/pip install -r tools/fixtures/requirements.txt
+	tools/fixtures/.venv/bin/python tools/fixtures/make_fixtures.py

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages a fresh Debian machine lacks: OpenBLAS (the engine's BLAS), pkg-config (to find it),
+# curl (scripts), and Chromium (the dashboard's browser test). Needs root or sudo when something is missing.
+set -euo pipefail
+need=()
+pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v curl >/dev/null || need+=(curl)
+command -v chromium >/dev/null || need+=(chromium)
+if ((${#need[@]})); then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
