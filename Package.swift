@@ -49,6 +49,12 @@ let package = Package(
             dependencies: ["Scoring"],
             swiftSettings: optimised
         ),
+        // Headless-Chromium harness over the DevTools protocol (no dependencies: its WebSocket client is its own).
+        // Lives where the service's end-to-end tests will use it; becomes part of ServiceTests when that lands.
+        .testTarget(
+            name: "BrowserHarnessTests",
+            path: "Tests/ServiceTests/Browser"
+        ),
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]
