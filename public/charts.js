@@ -52,7 +52,7 @@ function tickLabel(value, step) {
  * A line chart. `series`: [{ name, points: [{ x, y }] }] (points with a null y are skipped). Options: `xLabel`,
  * `yLabel`, `title` (accessible name), `testid`, `height`.
  */
-export function lineChart(series, { xLabel = '', yLabel = '', title = '', testid, height = 240, width = 600 } = {}) {
+export function lineChart(series, { xLabel = '', yLabel = '', title = '', testid, height = 230, width = 440 } = {}) {
   const margin = { top: 14, right: 16, bottom: 40, left: 56 };
   const drawn = series
     .map((serie, index) => ({
@@ -103,7 +103,7 @@ export function lineChart(series, { xLabel = '', yLabel = '', title = '', testid
     }
   }
   wrapper.append(svg);
-  if (drawn.length > 1 || drawn[0].name) {
+  if (drawn.length > 1) {
     wrapper.append(h('ul', { class: 'chart-legend' }, drawn.map((serie) => {
       const swatch = h('span', { class: 'swatch' });
       swatch.style.background = serie.color;

@@ -69,6 +69,7 @@ export function toast(message, kind = 'ok') {
     h('span', {}, message),
     h('button', { type: 'button', class: 'toast-close', 'aria-label': t('common.close'), onclick: () => el.remove() }, '×'));
   toastRoot.append(el);
+  while (toastRoot.children.length > 4) toastRoot.firstElementChild.remove();
   setTimeout(() => el.remove(), kind === 'error' ? 9000 : 5000);
   return el;
 }

@@ -22,7 +22,8 @@ export function correctionForm(request, { onSaved }) {
     const error = h('span', { id: `${inputId}-error`, class: 'field-error', testid: `correction-error-${dimension.id}` });
     const low = confidence != null && confidence < LOW_CONFIDENCE;
     const row = h('div', { class: low ? 'score-field low-confidence' : 'score-field' },
-      h('label', { for: inputId, class: 'score-label' }, dimensionLabel(dimension)),
+      // A break opportunity after each slash, so long English labels wrap between words.
+      h('label', { for: inputId, class: 'score-label' }, dimensionLabel(dimension).split('/').flatMap((part, i) => (i ? ['/', h('wbr'), part] : [part]))),
       input,
       h('span', { id: `${inputId}-hint`, class: 'score-hint' },
         t('correction.model', { s: modelScore ?? t('common.none'), c: confidence == null ? t('common.none') : formatPercent(confidence) })),

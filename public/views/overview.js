@@ -33,8 +33,10 @@ function content(stats) {
   const cards = h('div', { class: 'cards' },
     card(t('overview.requests'), formatNumber(totals.requests), 'stat-requests'),
     card(t('overview.corrections'), formatNumber(totals.corrections), 'stat-corrections'),
-    card(t('overview.uncorrected'), formatNumber(totals.uncorrected), 'stat-uncorrected'),
-    card(t('overview.queueDepth'), formatNumber(stats.queue_depth), 'stat-queue-depth', h('a', { href: '#/review', class: 'card-link' }, t('nav.review'))),
+    typeof totals.uncorrected === 'number'
+      ? card(t('overview.uncorrected'), formatNumber(totals.uncorrected), 'stat-uncorrected', h('a', { href: '#/review' }, t('nav.review')))
+      : null,
+    card(t('overview.queueDepth'), formatNumber(stats.queue_depth), 'stat-queue-depth', h('span', { class: 'muted small' }, t('overview.queueDepthHelp'))),
     card(t('overview.activeAdapter'),
       active ? h('span', { title: active.id }, shortId(active.id, 14)) : t('overview.servingBase'),
       'stat-active-adapter',
@@ -45,7 +47,7 @@ function content(stats) {
 function card(label, value, testid, extra) {
   return h('div', { class: 'card' },
     h('div', { class: 'card-label' }, label),
-    h('div', { class: 'card-value', testid }, value),
+    h('div', { class: typeof value === 'string' && /^[\d,.\s]+$/.test(value) ? 'card-value' : 'card-value text', testid }, value),
     extra ? h('div', { class: 'card-extra' }, extra) : null);
 }
 

@@ -115,7 +115,7 @@ function row(item, ctx) {
   h('td', {}, scoreChip(lowest, { title: lowestKey ? dimensionLabel(dimensionByKey(lowestKey)) : '' })),
   h('td', { class: 'nowrap' }, meter(item.min_confidence ?? 0), ' ', formatPercent(item.min_confidence)),
   h('td', {}, item.corrected_at ? badge(`✓ ${item.correction_count ?? ''}`.trim(), 'ok', { title: formatTime(item.corrected_at) }) : badge(t('common.no'), 'neutral')),
-  h('td', { class: 'mono small', title: item.adapter_id ?? 'base' }, item.adapter_id ? shortId(item.adapter_id, 10) : 'base'),
+  h('td', { class: 'mono small', title: item.adapter_id ?? 'base' }, item.adapter_id ? shortId(item.adapter_id, 14) : 'base'),
   h('td', { class: 'nowrap' }, formatMs(item.latency_ms)));
 }
 

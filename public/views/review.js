@@ -83,6 +83,7 @@ export function render(ctx) {
   function done(id) {
     const next = nextAfter(id);
     items = items.filter((i) => i.id !== id);
+    window.scrollTo({ top: 0 });
     if (next) select(next);
     else if (cursor) load(false);
     else paintList();

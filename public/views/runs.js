@@ -7,6 +7,30 @@ import { pageHeader, panel, loading, errorBox, button, badge, stateBadge, keyVal
 import { lineChart, PALETTE } from '../charts.js';
 
 const ACTIVE = new Set(['queued', 'running']);
+
+/** A curve point as { id, phase, step, loss, reward, data, created_at } whether or not the server nests the
+ *  measured values under `point`. */
+function flatPoint(point) {
+  return point.point ? { ...point.point, id: point.id, created_at: point.created_at } : point;
+}
+
+/** The gate's decision: an object, or a string that may hold JSON. */
+function parseDecision(decision) {
+  if (typeof decision === 'string' && /^\s*[{[]/.test(decision)) {
+    try {
+      return JSON.parse(decision);
+    } catch {
+      return decision;
+    }
+  }
+  return decision;
+}
+
+/** Who asked for a run: the API gives the admin key's id (null for the scheduler). */
+function requester(run) {
+  if (run.requested_by == null) return run.trigger === 'schedule' ? t('trigger.schedule') : t('common.none');
+  return typeof run.requested_by === 'number' ? t('runs.keyRef', { id: run.requested_by }) : String(run.requested_by);
+}
 const LIST_REFRESH_SECONDS = 5;
 const DETAIL_REFRESH_SECONDS = 3;
 
@@ -64,11 +88,11 @@ function table(runs, ctx) {
     h('td', {}, h('a', { href: `#/runs/${encodeURIComponent(run.id)}`, testid: 'run-link' }, `#${run.id}`)),
     h('td', {}, stateBadge(run.state, { testid: 'run-row-state' })),
     h('td', {}, t(`trigger.${run.trigger}`)),
-    h('td', {}, run.requested_by ?? t('common.none')),
+    h('td', {}, requester(run)),
     h('td', { class: 'nowrap' }, formatTime(run.created_at)),
     h('td', { class: 'nowrap' }, run.started_at ? formatDuration(run.started_at, run.finished_at) : t('common.none')),
     h('td', {}, phaseCell(run)),
-    h('td', {}, decisionSummary(run.decision))))))));
+    h('td', { class: 'decision-cell' }, decisionSummary(run.decision))))))));
 }
 
 /** A fraction 0–1 from whatever the progress object carries, or null. */
@@ -85,9 +109,10 @@ function phaseCell(run) {
   return h('span', { class: 'nowrap' }, run.phase ?? t('common.none'), fraction == null ? null : [' ', meter(fraction), ' ', formatPercent(fraction)]);
 }
 
-function decisionSummary(decision) {
+function decisionSummary(raw) {
+  const decision = parseDecision(raw);
   if (decision == null) return t('common.none');
-  if (typeof decision === 'string') return decision;
+  if (typeof decision === 'string') return h('span', { title: decision }, decision.length > 48 ? `${decision.slice(0, 48)}…` : decision);
   if (typeof decision.accepted === 'boolean') return badge(decision.accepted ? '✓' : '✗', decision.accepted ? 'ok' : 'warn', { title: JSON.stringify(decision) });
   return h('code', { class: 'small' }, JSON.stringify(decision).slice(0, 60));
 }
@@ -103,7 +128,7 @@ export async function renderDetail(ctx) {
     try {
       const { run, points = [] } = await api(`/v1/admin/runs/${encodeURIComponent(id)}`);
       if (!ctx.alive()) return;
-      replace(body, detail(run, points, ctx, load));
+      replace(body, detail(run, points.map(flatPoint), ctx, load));
       if (ACTIVE.has(run.state)) timer = setTimeout(load, DETAIL_REFRESH_SECONDS * 1000);
     } catch (error) {
       if (ctx.alive()) replace(body, errorBox(error, load));
@@ -140,7 +165,7 @@ function detail(run, points, ctx, reload) {
       h('aside', { class: 'detail-side' },
         panel(null, keyValues([
           [t('runs.col.trigger'), t(`trigger.${run.trigger}`)],
-          [t('run.requestedBy'), run.requested_by],
+          [t('run.requestedBy'), requester(run)],
           [t('runs.col.created'), formatTime(run.created_at)],
           [t('run.started'), formatTime(run.started_at)],
           [t('run.finished'), formatTime(run.finished_at)],
@@ -217,7 +242,8 @@ function evaluation(evaluation) {
       h('tbody', {}, DIMENSIONS.map((d) => line(dimensionLabel(d), c[d.id], a[d.id], true, number, `eval-mae-${d.id}`)))));
 }
 
-function decision(decision) {
+function decision(raw) {
+  const decision = parseDecision(raw);
   if (decision == null) return h('p', { class: 'muted', testid: 'run-decision' }, t('common.none'));
   if (typeof decision === 'string') return h('p', { testid: 'run-decision' }, decision);
   const accepted = decision.accepted ?? decision.promote ?? decision.activate;

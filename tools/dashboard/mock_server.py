@@ -6,7 +6,8 @@ building the Swift server or loading a model. Standard library only.
 
 then open http://127.0.0.1:8099/ and sign in with one of the keys it prints. The data is random but seeded, kept
 in memory, and changes as you use it (corrections leave the queue, "Retrain now" starts a run that progresses
-for a minute). It follows the API the dashboard was written against; the real server is the reference.
+for a minute). It follows the API the dashboard was written against; the real server is the reference (curve
+points come nested under "point" and the gate's decision as a string, as the server's storage types encode them).
 """
 
 import argparse
@@ -161,7 +162,7 @@ class State:
         accepted = state == "succeeded"
         run = {
             "id": ident, "state": state, "trigger": "schedule" if ident != 2 else "admin",
-            "requested_by": "scheduler" if ident != 2 else "ops-admin", "created_at": iso(created),
+            "requested_by": None if ident != 2 else 1, "created_at": iso(created),
             "started_at": iso(created + timedelta(seconds=3)), "finished_at": iso(created + timedelta(minutes=42)),
             "phase": "done", "progress": {"step": 80, "total_steps": 80},
             "metrics": {"train_samples": 412, "kept_samples": 366, "self_generated_share": 0.38, "diversity": 0.71},
@@ -169,8 +170,8 @@ class State:
                 "candidate": {"overall_mae": candidate_mae, "per_dimension_mae": per_dim(candidate_mae, ident), "format_validity": 0.99, "within_5": 0.74},
                 "active": {"overall_mae": active_mae, "per_dimension_mae": per_dim(active_mae, ident + 50), "format_validity": 0.98, "within_5": 0.66},
             },
-            "decision": {"accepted": accepted, "reasons": ["overall MAE improved", "no dimension worse beyond tolerance 1.0"] if accepted
-                         else ["overall MAE worse than the active adapter (4.20 > 3.90)"]},
+            "decision": json.dumps({"accepted": accepted, "reasons": ["overall MAE improved", "no dimension worse beyond tolerance 1.0"] if accepted
+                                    else ["overall MAE worse than the active adapter (4.20 > 3.90)"]}),
             "error": None, "candidate_adapter_id": adapter,
         }
         self.points[ident] = self.curve(ident) if ident <= 3 else []
@@ -194,7 +195,7 @@ class State:
                     run["state"] = "rejected"
                     run["phase"] = "done"
                     run["finished_at"] = iso(now())
-                    run["decision"] = {"accepted": False, "reasons": ["mock: no improvement"]}
+                    run["decision"] = "rejected: mock run, no improvement"
 
 
 def public_run(run):
@@ -287,7 +288,10 @@ class Handler(SimpleHTTPRequestHandler):
                     run = next((r for r in s.runs if str(r["id"]) == parts[2]), None)
                     if run is None:
                         return self.error(404, "not_found", f"no run {parts[2]}")
-                    self.send_json(200, {"run": public_run(run), "points": s.points.get(run["id"], [])})
+                    points = [{"id": p["id"], "run_id": run["id"], "created_at": p["created_at"],
+                               "point": {k: p[k] for k in ("phase", "step", "loss", "reward", "data")}}
+                              for p in s.points.get(run["id"], [])]
+                    self.send_json(200, {"run": public_run(run), "points": points})
             elif parts == ["admin", "adapters"]:
                 if self.caller("admin"):
                     self.send_json(200, {"items": s.adapters})
@@ -390,7 +394,7 @@ class Handler(SimpleHTTPRequestHandler):
                     return
                 ident = max(r["id"] for r in s.runs) + 1
                 s.runs.append({
-                    "id": ident, "state": "queued", "trigger": "admin", "requested_by": key["label"], "created_at": iso(now()),
+                    "id": ident, "state": "queued", "trigger": "admin", "requested_by": key["id"], "created_at": iso(now()),
                     "started_at": None, "finished_at": None, "phase": None, "progress": {}, "metrics": {}, "eval": None,
                     "decision": None, "error": None, "candidate_adapter_id": None,
                 })
