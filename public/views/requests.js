@@ -156,11 +156,9 @@ export async function renderList(ctx) {
     }
   }
 
-  let adapterIds = [];
-  if (ctx.me.role === 'admin') {
-    adapterIds = await api('/v1/admin/adapters').then((r) => (r.items ?? []).map((a) => a.id), () => []);
-    if (!ctx.alive()) return;
-  }
+  // Suggestions for the adapter filter; a role that may not list adapters still types an id.
+  const adapterIds = await api('/v1/admin/adapters').then((r) => (r.items ?? []).map((a) => a.id), () => []);
+  if (!ctx.alive()) return;
   const filterSlot = h('div');
   const apply = (rebuild) => {
     if (rebuild) replace(filterSlot, panel(t('requests.filters'), filterForm(apply, adapterIds)));

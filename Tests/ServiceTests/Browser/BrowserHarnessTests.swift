@@ -50,6 +50,10 @@ func screenshotFolder(_ name: String) throws -> URL {
             #expect(try await browser.evaluate("({ a: [1, 2.5, 'x', null, true] })")
                     == ["a": [1, 2.5, "x", nil, true]])
             #expect(try await browser.evaluate("Promise.resolve(6 * 7)") == 42)
+            // Frames longer than 65,535 bytes both ways (64-bit lengths), and text that is not ASCII.
+            let long = String(repeating: "长文本", count: 40_000)
+            #expect(try await browser.evaluate("\(CDPValue.literal(long)).length") == 120_000)
+            #expect(try await browser.evaluate("'界'.repeat(300000)").string?.count == 300_000)
             #expect(try await browser.text("name") == "prefilled")
 
             try await browser.type("name", "世界 & <friends>")
