@@ -16,6 +16,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -37,11 +42,23 @@ let package = Package(
             name: "Storage",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The service as a library, so tests build the same application in-process.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Scoring", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "SafetyServer",
             dependencies: [
-                "Scoring",
+                "Scoring", "Storage", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(
@@ -49,11 +66,16 @@ let package = Package(
             dependencies: ["Scoring"],
             swiftSettings: optimised
         ),
-        // Headless-Chromium harness over the DevTools protocol (no dependencies: its WebSocket client is its own).
-        // Lives where the service's end-to-end tests will use it; becomes part of ServiceTests when that lands.
+        // Route, live-socket and spec tests, and (Browser/) the dashboard driven in headless Chromium over the
+        // DevTools protocol with a WebSocket client of its own.
         .testTarget(
-            name: "BrowserHarnessTests",
-            path: "Tests/ServiceTests/Browser"
+            name: "ServiceTests",
+            dependencies: [
+                "Service", "Scoring", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "StorageTests",

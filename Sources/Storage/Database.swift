@@ -117,3 +117,16 @@ public final class Database: Sendable {
         try mappingErrors { try pool.close() }
     }
 }
+
+extension Database {
+    /// Proves the file can take a write lock right now (readiness probe): begins an immediate transaction and rolls
+    /// it back, writing nothing.
+    public func checkWritable() async throws {
+        try await mappingErrors {
+            try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                try db.execute(sql: "ROLLBACK")
+            }
+        }
+    }
+}

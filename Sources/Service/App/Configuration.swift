@@ -1,0 +1,143 @@
+import Foundation
+
+/// Everything the service can be told. Defaults run out of the box; a JSON file, then `SAFETY_*` environment
+/// variables, then command-line flags override them, in that order.
+public struct ServiceConfiguration: Codable, Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Model folder (config.json, model.safetensors, tokenizer, scoring_prompt.json).
+    public var modelPath = "models/default"
+    /// In-memory weight format: "stored", "f32" or "bf16".
+    public var weightFormat = "stored"
+    public var databasePath = "var/safety.sqlite"
+    /// Folder of the numbered SQL migrations; found automatically when empty.
+    public var migrationsPath = ""
+    /// Static dashboard files.
+    public var publicPath = "public"
+    /// Where trained adapters are kept (one folder per content hash).
+    public var adaptersPath = "var/adapters"
+    /// Largest request body, in bytes.
+    public var maxBodyBytes = 1 << 20
+    /// Longest text, in characters.
+    public var maxTextCharacters = 8000
+    /// Most texts in one batch request.
+    public var maxBatchTexts = 16
+    /// Requests waiting for the model beyond this get 503 + Retry-After.
+    public var queueCapacity = 64
+    /// Sequences decoded together.
+    public var maxBatch = 8
+    public var maxNewTokens = 512
+    /// Per-key rate limit: sustained requests per second and burst.
+    public var rateLimitPerSecond = 50.0
+    public var rateLimitBurst = 100.0
+    /// A bootstrap admin key to register on first start (else one is generated and printed once).
+    public var bootstrapAdminKey: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port
+        case modelPath = "model_path", weightFormat = "weight_format", databasePath = "database_path"
+        case migrationsPath = "migrations_path", publicPath = "public_path", adaptersPath = "adapters_path"
+        case maxBodyBytes = "max_body_bytes", maxTextCharacters = "max_text_characters", maxBatchTexts = "max_batch_texts"
+        case queueCapacity = "queue_capacity", maxBatch = "max_batch", maxNewTokens = "max_new_tokens"
+        case rateLimitPerSecond = "rate_limit_per_second", rateLimitBurst = "rate_limit_burst"
+        case bootstrapAdminKey = "bootstrap_admin_key"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ServiceConfiguration()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath) ?? d.modelPath
+        weightFormat = try c.decodeIfPresent(String.self, forKey: .weightFormat) ?? d.weightFormat
+        databasePath = try c.decodeIfPresent(String.self, forKey: .databasePath) ?? d.databasePath
+        migrationsPath = try c.decodeIfPresent(String.self, forKey: .migrationsPath) ?? d.migrationsPath
+        publicPath = try c.decodeIfPresent(String.self, forKey: .publicPath) ?? d.publicPath
+        adaptersPath = try c.decodeIfPresent(String.self, forKey: .adaptersPath) ?? d.adaptersPath
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        maxTextCharacters = try c.decodeIfPresent(Int.self, forKey: .maxTextCharacters) ?? d.maxTextCharacters
+        maxBatchTexts = try c.decodeIfPresent(Int.self, forKey: .maxBatchTexts) ?? d.maxBatchTexts
+        queueCapacity = try c.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? d.queueCapacity
+        maxBatch = try c.decodeIfPresent(Int.self, forKey: .maxBatch) ?? d.maxBatch
+        maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
+        rateLimitPerSecond = try c.decodeIfPresent(Double.self, forKey: .rateLimitPerSecond) ?? d.rateLimitPerSecond
+        rateLimitBurst = try c.decodeIfPresent(Double.self, forKey: .rateLimitBurst) ?? d.rateLimitBurst
+        bootstrapAdminKey = try c.decodeIfPresent(String.self, forKey: .bootstrapAdminKey)
+    }
+
+    /// Reads a JSON configuration file; unknown keys are an error (a typo should not be silently ignored).
+    public static func load(file: URL) throws -> ServiceConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw ConfigurationError(message: "cannot read configuration file \(file.path): \(error.localizedDescription)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConfigurationError(message: "\(file.path) is not a JSON object")
+        }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = object.keys.filter({ !known.contains($0) }).sorted().first {
+            throw ConfigurationError(message: "\(file.path): unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
+        }
+        do { return try JSONDecoder().decode(ServiceConfiguration.self, from: data) } catch {
+            throw ConfigurationError(message: "\(file.path): \(error)")
+        }
+    }
+
+    /// Applies `SAFETY_<KEY>` environment variables (e.g. SAFETY_PORT=9000, SAFETY_MODEL_PATH=…).
+    public mutating func apply(environment: [String: String]) throws {
+        for key in CodingKeys.allCases {
+            guard let value = environment["SAFETY_" + key.rawValue.uppercased()] else { continue }
+            try set(key.rawValue, value)
+        }
+    }
+
+    /// Sets one key from its text form (environment and flags share this).
+    public mutating func set(_ key: String, _ value: String) throws {
+        func int() throws -> Int {
+            guard let v = Int(value) else { throw ConfigurationError(message: "\(key) must be an integer, found \"\(value)\"") }
+            return v
+        }
+        func double() throws -> Double {
+            guard let v = Double(value) else { throw ConfigurationError(message: "\(key) must be a number, found \"\(value)\"") }
+            return v
+        }
+        switch CodingKeys(rawValue: key) {
+        case .host: host = value
+        case .port: port = try int()
+        case .modelPath: modelPath = value
+        case .weightFormat: weightFormat = value
+        case .databasePath: databasePath = value
+        case .migrationsPath: migrationsPath = value
+        case .publicPath: publicPath = value
+        case .adaptersPath: adaptersPath = value
+        case .maxBodyBytes: maxBodyBytes = try int()
+        case .maxTextCharacters: maxTextCharacters = try int()
+        case .maxBatchTexts: maxBatchTexts = try int()
+        case .queueCapacity: queueCapacity = try int()
+        case .maxBatch: maxBatch = try int()
+        case .maxNewTokens: maxNewTokens = try int()
+        case .rateLimitPerSecond: rateLimitPerSecond = try double()
+        case .rateLimitBurst: rateLimitBurst = try double()
+        case .bootstrapAdminKey: bootstrapAdminKey = value
+        case nil: throw ConfigurationError(message: "unknown configuration key \"\(key)\"")
+        }
+    }
+
+    public func validate() throws {
+        guard (1...65535).contains(port) || port == 0 else { throw ConfigurationError(message: "port must be 0…65535, found \(port)") }
+        guard maxTextCharacters > 0, maxBodyBytes > 0, maxBatchTexts > 0, queueCapacity > 0, maxBatch > 0, maxNewTokens > 0 else {
+            throw ConfigurationError(message: "limits must be positive")
+        }
+        guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
+        guard ["stored", "f32", "bf16"].contains(weightFormat) else {
+            throw ConfigurationError(message: "weight_format must be stored, f32 or bf16, found \"\(weightFormat)\"")
+        }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import Scoring
+import Storage
+
+/// Shared state of a running service: configuration, database, scorer and metrics. Handlers read it; adapter
+/// swaps go through `activateAdapter`, which refuses anything that does not load cleanly.
+public final class SafetyService: Sendable {
+    public let configuration: ServiceConfiguration
+    public let database: Database
+    public let scorer: Scorer
+    public let metrics: ServiceMetrics
+    public let modelID: String
+    let limiter: RateLimiter
+    let logger: Logger
+    private let swapLock = AsyncLock()
+
+    public init(configuration: ServiceConfiguration, database: Database, scorer: Scorer, modelID: String,
+                metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "safety")) {
+        self.configuration = configuration
+        self.database = database
+        self.scorer = scorer
+        self.modelID = modelID
+        self.metrics = metrics
+        self.logger = logger
+        limiter = RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)
+        scorer.observeSteps { [metrics] step in metrics.recordStep(step) }
+        metrics.setActiveAdapter(scorer.adapterID)
+    }
+
+    /// Loads the model, tokenizer and prompt from `configuration.modelPath` and opens the database: what `serve` does.
+    public static func start(configuration: ServiceConfiguration, logger: Logger = Logger(label: "safety")) async throws -> SafetyService {
+        try configuration.validate()
+        let dir = URL(fileURLWithPath: configuration.modelPath)
+        guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.json").path) else {
+            throw ConfigurationError(message: "no model at \(dir.path) (config.json missing); set model_path / --model")
+        }
+        let t0 = Date()
+        let model = try Qwen2Model.load(directory: dir, format: WeightFormat(rawValue: configuration.weightFormat) ?? .asStored)
+        let tokenizer = try Tokenizer.load(directory: dir)
+        let prompt = try ScoringPrompt.load(directory: dir)
+        logger.info("model loaded", metadata: ["path": "\(dir.path)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(t0)))",
+                                                "parameters": "\(model.config.parameterCount)"])
+        let db = try Database.open(path: configuration.databasePath,
+                                   migrationsDirectory: configuration.migrationsPath.isEmpty ? nil : URL(fileURLWithPath: configuration.migrationsPath))
+        var options = ScorerOptions()
+        options.maxBatch = configuration.maxBatch
+        options.queueCapacity = configuration.queueCapacity
+        options.maxNewTokens = configuration.maxNewTokens
+        let scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: modelIdentifier(dir), options: options)
+        let service = SafetyService(configuration: configuration, database: db, scorer: scorer, modelID: modelIdentifier(dir), logger: logger)
+        try await service.restoreActiveAdapter()
+        return service
+    }
+
+    /// The model's name as responses report it: the folder name.
+    static func modelIdentifier(_ dir: URL) -> String { dir.standardizedFileURL.lastPathComponent }
+
+    /// At start-up, serve the adapter the database says is active; if its files no longer load, serve the base model
+    /// and record why, rather than refusing to start.
+    func restoreActiveAdapter() async throws {
+        guard let active = try await database.adapters.active() else { return }
+        do {
+            let adapter = try LoRAAdapter.load(directory: URL(fileURLWithPath: active.path), model: scorer.model, id: active.id)
+            scorer.setAdapter(adapter)
+            metrics.setActiveAdapter(adapter.id)
+            logger.info("serving adapter", metadata: ["adapter": "\(active.id)"])
+        } catch {
+            logger.error("active adapter does not load; serving the base model", metadata: ["adapter": "\(active.id)", "error": "\(error)"])
+            try await database.adapters.deactivateAll()
+            try await database.auditLog.record(keyID: nil, action: "adapter.deactivate", target: active.id,
+                                               details: .object(["reason": .string("failed to load at start-up: \(error)")]))
+        }
+    }
+
+    /// Makes a registered adapter (or the base model, for nil) serve new requests. The adapter is loaded and checked
+    /// against the model first; if that fails nothing changes and the error says why.
+    public func activateAdapter(id: String?, by keyID: Int64?) async throws -> Storage.Adapter? {
+        try await swapLock.withLock {
+            guard let id else {
+                try await database.adapters.deactivateAll()
+                scorer.setAdapter(nil)
+                metrics.setActiveAdapter(nil)
+                try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: "base", details: nil)
+                return nil
+            }
+            guard let record = try await database.adapters.get(id: id) else { throw APIError.notFound("no adapter with id \(id)") }
+            let adapter: LoRAAdapter
+            do {
+                adapter = try LoRAAdapter.load(directory: URL(fileURLWithPath: record.path), model: scorer.model, id: record.id)
+            } catch {
+                throw APIError(.unprocessableContent, code: "adapter_invalid", "adapter \(id) cannot be activated: \(error)")
+            }
+            let activated = try await database.adapters.activate(id: id)
+            scorer.setAdapter(adapter)
+            metrics.setActiveAdapter(adapter.id)
+            try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: id, details: nil)
+            return activated
+        }
+    }
+
+    /// Registers the bootstrap admin key on first start. Returns the clear key when one was generated (print it once).
+    public func bootstrapAdminKey() async throws -> String? {
+        guard try await database.apiKeys.list().isEmpty else { return nil }
+        if let given = configuration.bootstrapAdminKey, !given.isEmpty {
+            _ = try await database.apiKeys.register(secret: given, role: .admin, label: "bootstrap admin")
+            return nil
+        }
+        let created = try await database.apiKeys.create(role: .admin, label: "bootstrap admin")
+        return created.secret
+    }
+
+    public func shutdown() async {
+        scorer.shutdown()
+        try? await database.close()
+    }
+}
+
+/// A mutual-exclusion lock for async code (adapter swaps must not interleave).
+actor AsyncLock {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        while busy { await withCheckedContinuation { waiters.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiters.isEmpty { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}

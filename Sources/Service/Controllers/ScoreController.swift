@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Scoring
+import Storage
+
+/// `POST /v1/score`: one text (`{"text"}`) or a bounded batch (`{"texts": […]}`). The answer is sent only after its
+/// row is committed, so every acknowledged score is on disk.
+struct ScoreController {
+    let service: SafetyService
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("score", use: score)
+    }
+
+    @Sendable func score(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.require(.client)
+        let cfg = service.configuration
+        let body = try await JSONInput.read(request, maxBytes: cfg.maxBodyBytes)
+        try body.onlyAllow(["text", "texts", "metadata", "client_request_id"])
+        let metadata: Storage.JSONValue? = try body.nested("metadata", required: false).map { .object($0.object) }
+        let clientRequestID = try body.string("client_request_id", required: false)
+        if let id = clientRequestID, id.isEmpty || id.count > 200 {
+            throw APIError.badRequest("invalid_client_request_id", "body.client_request_id must be 1–200 characters")
+        }
+        if body.has("texts") {
+            guard !body.has("text") else { throw APIError.badRequest("conflicting_fields", "send either \"text\" or \"texts\", not both") }
+            guard clientRequestID == nil else {
+                throw APIError.badRequest("conflicting_fields", "client_request_id applies to single-text requests only")
+            }
+            let texts = try body.stringArray("texts") ?? []
+            guard !texts.isEmpty else { throw APIError.badRequest("empty_batch", "body.texts is empty") }
+            guard texts.count <= cfg.maxBatchTexts else {
+                throw APIError.badRequest("batch_too_large", "body.texts has \(texts.count) texts; at most \(cfg.maxBatchTexts) per request")
+            }
+            for (i, t) in texts.enumerated() { try validate(t, field: "body.texts[\(i)]") }
+            let results = try await withThrowingTaskGroup(of: (Int, ScoreResponse).self) { group in
+                for (i, t) in texts.enumerated() {
+                    group.addTask { (i, try await self.scoreAndStore(t, key: key, metadata: metadata, clientRequestID: nil)) }
+                }
+                var out = [ScoreResponse?](repeating: nil, count: texts.count)
+                for try await (i, r) in group { out[i] = r }
+                return out.compactMap { $0 }
+            }
+            return try BatchScoreResponse(results: results).response(from: request, context: context)
+        }
+        guard let text = try body.string("text", required: true) else { throw APIError.badRequest("missing_field", "body.text is required") }
+        try validate(text, field: "body.text")
+        if let clientRequestID, let existing = try await service.database.requests.find(clientKeyID: key.id, clientRequestID: clientRequestID) {
+            guard existing.text == text else {
+                throw APIError(.conflict, code: "client_request_id_reused",
+                               "client_request_id \(clientRequestID) was already used for a different text (request \(existing.id))")
+            }
+            return try ScoreResponse(existing, replayed: true).response(from: request, context: context)
+        }
+        let response = try await scoreAndStore(text, key: key, metadata: metadata, clientRequestID: clientRequestID)
+        return try response.response(from: request, context: context)
+    }
+
+    private func validate(_ text: String, field: String) throws {
+        if text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+            throw APIError.badRequest("empty_text", "\(field) is empty; send the text to score")
+        }
+        let limit = service.configuration.maxTextCharacters
+        let count = text.count
+        if count > limit {
+            throw APIError(.contentTooLarge, code: "text_too_long", "\(field) has \(count) characters; the limit is \(limit)")
+        }
+    }
+
+    private func scoreAndStore(_ text: String, key: APIKey, metadata: Storage.JSONValue?, clientRequestID: String?) async throws -> ScoreResponse {
+        let result: ScoreResult
+        do {
+            result = try await service.scorer.score(text)
+        } catch let e as ScorerError {
+            switch e {
+            case .queueFull:
+                throw APIError(.serviceUnavailable, code: "queue_full", "the scoring queue is full; retry shortly", headers: [.retryAfter: "1"])
+            case .textTooLong(let tokens, let limit):
+                throw APIError(.contentTooLarge, code: "text_too_long", "the text is \(tokens) tokens with the instruction; the model accepts \(limit)")
+            case .emptyText:
+                throw APIError.badRequest("empty_text", "the text is empty")
+            case .shutDown:
+                throw APIError(.serviceUnavailable, code: "shutting_down", "the service is shutting down; retry on another instance", headers: [.retryAfter: "5"])
+            }
+        }
+        let row = NewScoredRequest(
+            text: text, clientKeyID: key.id, clientRequestID: clientRequestID, metadata: metadata,
+            reasoning: result.reasoning, scores: perDimensionScores(result.scores),
+            confidence: PerDimension { d in result.confidence[d.chineseKey].map(Double.init) },
+            formatOK: result.formatOK, rawOutput: result.rawOutput, modelID: service.modelID, adapterID: result.adapterID,
+            latencyMs: Int(result.totalMilliseconds.rounded()), promptTokens: result.promptTokens, completionTokens: result.completionTokens)
+        let stored = try await service.database.requests.insert(row)
+        return ScoreResponse(stored.request, replayed: !stored.inserted)
+    }
+}
+
+/// The model's scores (Chinese keys, canonical order) as storage's per-dimension values.
+func perDimensionScores(_ scores: DimensionScores?) -> PerDimension<Int?> {
+    guard let scores else { return PerDimension(repeating: nil) }
+    return PerDimension { d in
+        Scoring.Dimension(rawValue: d.chineseKey).map { scores[$0] }
+    }
+}

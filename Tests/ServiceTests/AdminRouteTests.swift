@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Scoring
+import Testing
+@testable import Service
+import Storage
+
+@Suite(.serialized) struct AdminRouteTests {
+    @Test func retrainIsQueuedListedAndCancellable() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            let r = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey, json: #"{"reason": "weekly"}"#)
+            #expect(r.status == .accepted)
+            let runID = try #require(r.body["run_id"] as? Int)
+            #expect(r.body["state"] as? String == "queued")
+            let list = try await client.call(.get, "/v1/admin/runs", key: t.adminKey)
+            #expect((list.body["items"] as? [[String: Any]])?.first?["id"] as? Int == runID)
+            let detail = try await client.call(.get, "/v1/admin/runs/\(runID)", key: t.adminKey)
+            #expect((detail.body["run"] as? [String: Any])?["trigger"] as? String == "admin")
+            let cancelled = try await client.call(.post, "/v1/admin/runs/\(runID)/cancel", key: t.adminKey)
+            #expect(cancelled.body["state"] as? String == "cancelled")
+            let again = try await client.call(.post, "/v1/admin/runs/\(runID)/cancel", key: t.adminKey)
+            #expect(again.status == .conflict)
+            #expect(try await client.call(.get, "/v1/admin/runs/999", key: t.adminKey).status == .notFound)
+            let audit = try await t.service.database.auditLog.list(limit: 10, beforeID: nil)
+            #expect(audit.map(\.action).contains("training.request"))
+            #expect(audit.map(\.action).contains("training.cancel"))
+        }
+    }
+
+    @Test func keysAreCreatedOnceAndRevoked() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            let created = try await client.call(.post, "/v1/admin/keys", key: t.adminKey, json: #"{"role": "reviewer", "label": "bob"}"#)
+            #expect(created.status == .created)
+            let secret = try #require(created.body["key"] as? String)
+            let id = try #require((created.body["record"] as? [String: Any])?["id"] as? Int)
+            let me = try await client.call(.get, "/v1/me", key: secret)
+            #expect(me.body["role"] as? String == "reviewer")
+            let listed = try await client.call(.get, "/v1/admin/keys", key: t.adminKey)
+            let text = String(describing: listed.body)
+            #expect(!text.contains(secret), "a key listing must never contain a key")
+            #expect(try await client.call(.post, "/v1/admin/keys/\(id)/revoke", key: t.adminKey).status == .ok)
+            #expect(try await client.call(.get, "/v1/me", key: secret).status == .unauthorized)
+            let bad = try await client.call(.post, "/v1/admin/keys", key: t.adminKey, json: #"{"role": "superuser", "label": "x"}"#)
+            #expect(errorCode(bad.body) == "invalid_role")
+        }
+    }
+
+    @Test func activatingAnAdapterSwapsItAndACorruptOneIsRefused() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        let good = LoRAAdapter.fresh(id: "a1", model: TinyModel.model, config: LoRAConfig(r: 2, alpha: 4, targets: [.q, .v]), seed: 3)
+        let goodDir = t.directory.appendingPathComponent("adapters/a1")
+        try good.save(to: goodDir)
+        let badDir = t.directory.appendingPathComponent("adapters/broken")
+        try good.save(to: badDir)
+        try Data("not safetensors".utf8).write(to: badDir.appendingPathComponent("adapter_model.safetensors"))
+        for (id, dir) in [("a1", goodDir), ("broken", badDir)] {
+            _ = try await t.service.database.adapters.register(NewAdapter(id: id, contentHash: id, path: dir.path, baseModelID: "tiny-random"))
+        }
+        try await t.application.test(.router) { client in
+            let ok = try await client.call(.post, "/v1/admin/adapters/a1/activate", key: t.adminKey)
+            #expect(ok.status == .ok, "\(ok.body)")
+            #expect(t.service.scorer.adapterID == "a1")
+            let scored = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "换了适配器"}"#)
+            #expect((scored.body["model"] as? [String: Any])?["adapter"] as? String == "a1")
+            let refused = try await client.call(.post, "/v1/admin/adapters/broken/activate", key: t.adminKey)
+            #expect(refused.status == .unprocessableContent)
+            #expect(errorCode(refused.body) == "adapter_invalid")
+            #expect(t.service.scorer.adapterID == "a1")
+            #expect(try await t.service.database.adapters.active()?.id == "a1")
+            #expect(try await client.call(.post, "/v1/admin/adapters/nope/activate", key: t.adminKey).status == .notFound)
+            let base = try await client.call(.post, "/v1/admin/adapters/base/activate", key: t.adminKey)
+            #expect(base.body["serving"] as? String == "base")
+            #expect(t.service.scorer.adapterID == nil)
+            let listed = try await client.call(.get, "/v1/admin/adapters", key: t.adminKey)
+            #expect((listed.body["items"] as? [[String: Any]])?.count == 2)
+        }
+    }
+
+    @Test func healthReadinessMetricsAndStats() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            #expect(try await client.call(.get, "/healthz", key: nil).status == .ok)
+            let ready = try await client.call(.get, "/readyz", key: nil)
+            #expect(ready.status == .ok)
+            #expect(ready.body["database"] as? String == "writable")
+            _ = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "指标"}"#)
+            let stats = try await client.call(.get, "/v1/admin/stats?minutes=10", key: t.reviewerKey)
+            #expect(stats.status == .ok)
+            #expect((stats.body["totals"] as? [String: Any])?["requests"] as? Int == 1)
+            #expect((stats.body["histograms"] as? [[String: Any]])?.count == 9)
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains("safety_http_requests_total{"))
+            #expect(metrics.contains("route=\"/v1/score\""))
+            #expect(metrics.contains("safety_http_request_duration_seconds_bucket"))
+            #expect(metrics.contains("safety_scoring_batch_size"))
+            #expect(metrics.contains("safety_active_adapter{adapter=\"base\"} 1"))
+            let missing = try await client.call(.get, "/v1/nothing-here", key: t.clientKey)
+            #expect(missing.status == .notFound)
+            #expect(errorCode(missing.body) == "not_found")
+        }
+    }
+}
