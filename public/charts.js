@@ -23,8 +23,8 @@ function s(tag, attrs = {}, ...children) {
 /** Colours for series, in order (readable on white, distinct for common colour blindness). */
 export const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#4b5563'];
 
-/** "Nice" axis ticks covering [min, max] (steps of 1, 2 or 5 × 10^k). */
-export function niceTicks(min, max, count = 5) {
+/** "Nice" axis ticks covering [min, max] (steps of 1, 2 or 5 × 10^k; at least 1 when `integer`). */
+export function niceTicks(min, max, count = 5, integer = false) {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return { lo: 0, hi: 1, step: 0.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] };
   if (min === max) {
     const pad = min === 0 ? 1 : Math.abs(min) * 0.1;
@@ -34,7 +34,8 @@ export function niceTicks(min, max, count = 5) {
   const rough = (max - min) / count;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
   const normal = rough / magnitude;
-  const step = (normal < 1.5 ? 1 : normal < 3 ? 2 : normal < 7 ? 5 : 10) * magnitude;
+  const nice = (normal < 1.5 ? 1 : normal < 3 ? 2 : normal < 7 ? 5 : 10) * magnitude;
+  const step = integer ? Math.max(1, nice) : nice;
   const lo = Math.floor(min / step) * step;
   const hi = Math.ceil(max / step) * step;
   const ticks = [];
@@ -123,7 +124,7 @@ export function barChart(values, labels, { title = '', testid, color = PALETTE[0
   const wrapper = h('figure', { class: 'chart chart-bars', testid });
   if (title) wrapper.append(h('figcaption', { class: 'chart-title' }, title));
   const max = Math.max(0, ...values);
-  const axis = niceTicks(0, max || 1, 3);
+  const axis = niceTicks(0, max || 1, 3, values.every(Number.isInteger));
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const band = plotW / Math.max(1, values.length);

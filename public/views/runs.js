@@ -156,7 +156,10 @@ function detail(run, points, ctx, reload) {
   return [
     pageHeader(h('span', {}, t('run.title', { id: run.id }), ' ', stateBadge(run.state, { testid: 'run-state' })), cancel),
     active ? h('p', { class: 'muted small', testid: 'run-autorefresh' }, t('runs.autoRefresh', { n: DETAIL_REFRESH_SECONDS })) : null,
-    run.error ? h('div', { class: 'error-box', role: 'alert', testid: 'run-error' }, h('strong', {}, `${t('run.error')}: `), String(run.error)) : null,
+    run.error
+      ? h('div', { class: run.state === 'cancelled' ? 'note-box' : 'error-box', role: run.state === 'failed' ? 'alert' : 'status', testid: 'run-error' },
+        h('strong', {}, `${t('run.error')}: `), String(run.error))
+      : null,
     h('div', { class: 'detail-layout' },
       h('div', { class: 'detail-main' },
         panel(t('run.curves'), curves(points)),
