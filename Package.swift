@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "safety-server", targets: ["SafetyServer"]),
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +38,12 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
+        // Backward passes, optimiser, SFT and RL over the Scoring engine (no HTTP, no SQL).
+        .target(
+            name: "Training",
+            dependencies: ["Scoring", "CBLAS"],
+            swiftSettings: optimised
+        ),
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
         .target(
             name: "Storage",
@@ -56,14 +63,14 @@ let package = Package(
         .executableTarget(
             name: "SafetyServer",
             dependencies: [
-                "Scoring", "Storage", "Service",
+                "Scoring", "Storage", "Service", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "ScoringTests",
-            dependencies: ["Scoring"],
+            dependencies: ["Scoring", "CKernels"],
             swiftSettings: optimised
         ),
         // Route, live-socket and spec tests, and (Browser/) the dashboard driven in headless Chromium over the
@@ -76,6 +83,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Scoring"],
+            swiftSettings: optimised
         ),
         .testTarget(
             name: "StorageTests",

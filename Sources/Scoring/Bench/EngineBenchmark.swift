@@ -75,7 +75,7 @@ public struct EngineBenchmark {
         let n = 256 << 20
         let buf = FloatBuffer(count: n)
         for i in stride(from: 0, to: n, by: 1024) { buf.pointer[i] = 1 }
-        return 0 // TEMP ck_read_bandwidth(buf.pointer, n, Int32(repeats))
+        return ck_read_bandwidth(buf.pointer, n, Int32(repeats))
     }
 
     public static func peakResidentMiB() -> Double {
@@ -94,11 +94,11 @@ public struct EngineBenchmark {
     }
 
     public func run(log: (String) -> Void) -> Report {
-        let threads = 2 // TEMP
+        let threads = Int(ck_get_num_threads())
         log("threads: \(threads)")
         let sgemm = Self.measureSgemm()
         log(String(format: "sgemm roof: %.1f GFLOP/s (512×896 · 896×4864, best of 5)", sgemm))
-        let bw = 0.0 // TEMP
+        let bw = Self.measureBandwidth()
         log(String(format: "read bandwidth roof: %.1f GB/s (1 GiB streaming sum, best of 5)", bw))
         var figures: [Figures] = []
         for format in options.formats {

@@ -10,7 +10,7 @@ public protocol TokenConstraint: Sendable {
     mutating func advance(token: Int, probability: Float)
     /// True when the constrained output is finished and generation must stop.
     var isComplete: Bool { get }
-    /// Called when the token budget is about to run out, so the constraint can steer to a valid ending.
+    /// Called before every token with the tokens left, so the constraint can steer to a valid ending in time.
     mutating func budgetNearlyExhausted(remaining: Int)
 }
 
@@ -67,7 +67,8 @@ public struct Generator: Sendable {
             var stillActive: [Int] = []
             for i in active {
                 let remaining = parameters.maxTokens - step
-                if remaining <= 24 { constraints[i]?.budgetNearlyExhausted(remaining: remaining) }
+                // The constraint knows how many tokens it needs to finish; tell it every step.
+                constraints[i]?.budgetNearlyExhausted(remaining: remaining)
                 let allowed = constraints[i]?.allowedTokens()
                 if allowed == nil, let banned = constraints[i]?.disallowedTokens(), !banned.isEmpty { Sampler.ban(banned, in: &logits[i]) }
                 let s = logits[i].withUnsafeBufferPointer { Sampler.sample(logits: $0, allowed: allowed, parameters: parameters, rng: &rngs[i]) }

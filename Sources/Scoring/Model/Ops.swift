@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Elementwise and attention operations of the Qwen2 forward pass, on row-major Float32 data.
@@ -5,6 +6,11 @@ import Foundation
 package enum Ops {
     /// Qwen2RMSNorm: y = x / sqrt(mean(x²) + eps) · weight, per row. x, y: [R, C].
     package static func rmsnorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
+        ck_rmsnorm(x, weight, y, Int64(rows), Int64(dim), eps)
+    }
+
+    /// The plain loop RMSNorm, kept as the readable statement of what the kernel computes.
+    package static func rmsnormReference(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
         for r in 0..<rows {
             let xr = x + r * dim, yr = y + r * dim
             var ss: Float = 0
@@ -16,14 +22,16 @@ package enum Ops {
 
     /// out = silu(gate) · up, elementwise over n values.
     package static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
-        for i in 0..<n {
-            let g = gate[i]
-            out[i] = g / (1 + expf(-g)) * up[i]
-        }
+        ck_silu_mul(gate, up, out, Int64(n))
     }
 
     /// Numerically stable softmax of n values in place.
     package static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        ck_softmax_inplace(x, Int64(n))
+    }
+
+    /// The plain loop softmax, kept as the readable statement of what the kernel computes.
+    package static func softmaxReference(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = max(m, x[i]) }
         var s: Float = 0

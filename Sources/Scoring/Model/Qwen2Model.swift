@@ -26,6 +26,12 @@ public struct DecoderLayerWeights: @unchecked Sendable {
     public let kBias: FloatBuffer          // [KVH·D]
     public let vBias: FloatBuffer          // [KVH·D]
 
+    public init(inputNorm: FloatBuffer, postAttentionNorm: FloatBuffer, proj: [WeightMatrix], qBias: FloatBuffer, kBias: FloatBuffer, vBias: FloatBuffer) {
+        precondition(proj.count == Projection.allCases.count, "one weight per projection")
+        self.inputNorm = inputNorm; self.postAttentionNorm = postAttentionNorm; self.proj = proj
+        self.qBias = qBias; self.kBias = kBias; self.vBias = vBias
+    }
+
     public subscript(_ p: Projection) -> WeightMatrix { proj[p.index] }
 }
 
@@ -205,6 +211,11 @@ package enum Attention {
                         heads H: Int, kvHeads KVH: Int, headDim D: Int, out: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let L = past + T
         let qDim = H * D, kvDim = KVH * D
+        if T == 1 {
+            // Decode: one query row against the whole cache, in the fused kernel.
+            ck_attention_decode(q, keys, values, Int64(kvDim), Int64(L), Int64(H), Int64(KVH), Int64(D), out)
+            return
+        }
         let groupSize = H / KVH
         let scale = 1 / Float(D).squareRoot()
         let scores = scratch.get("scores", T * L)   // [T, L]

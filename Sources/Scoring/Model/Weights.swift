@@ -104,8 +104,13 @@ public enum Linear {
         switch w.storage {
         case .f32(let b):
             sgemm(m: m, n: n, k: k, a: x, lda: ldx, bT: b.pointer, ldb: k, c: y, ldc: ldy, beta: accumulate ? 1 : 0)
+            if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
         case .bf16(let b):
-            do {
+            if m <= smallBatchRows {
+                // Decode: bandwidth-bound; the kernel reads each BF16 row once for all m inputs and widens in registers.
+                ck_linear_bf16(x, Int64(ldx), b.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+            } else {
+                // Prefill: compute-bound; widen blocks of rows to F32 and let sgemm run at full speed.
                 let block = min(n, widenBlockRows)
                 let tmp = scratch.get("widen", block * k)
                 var r0 = 0
@@ -115,13 +120,15 @@ public enum Linear {
                     sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
                     r0 += rows
                 }
+                if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
             }
         }
-        if let bias {
-            for i in 0..<m {
-                let row = y + i * ldy
-                for j in 0..<n { row[j] += bias[j] }
-            }
+    }
+
+    static func addBias(_ bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ldy: Int, m: Int, n: Int) {
+        for i in 0..<m {
+            let row = y + i * ldy
+            for j in 0..<n { row[j] += bias[j] }
         }
     }
 

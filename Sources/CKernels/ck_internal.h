@@ -1,0 +1,46 @@
+// Internal declarations shared by the CKernels sources (not part of the public header).
+#ifndef CK_INTERNAL_H
+#define CK_INTERNAL_H
+#include "ckernels.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CK_X86 1
+#include <immintrin.h>
+// Function-level ISA variants: the target is compiled for baseline x86-64; these functions are only
+// called after ck_isa_level() has confirmed that the CPU (and OS) support them.
+#define CK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+#define CK_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define CK_X86 0
+#endif
+
+#define CK_INLINE static inline __attribute__((always_inline))
+
+/// A piece of parallel work: chunk `chunk` of `nchunks`. The function partitions the work by chunk
+/// index only (never by thread), so results do not depend on which thread runs which chunk.
+typedef void (*ck_task_fn)(void *ctx, int chunk, int nchunks);
+
+/// Runs fn(ctx, i, nchunks) for every i in 0..<nchunks, spread over the pool (the caller takes part),
+/// and returns when all are done. nchunks <= 1 or a one-thread pool runs them inline on the caller.
+/// Calls from different threads are serialised.
+void ck_parallel(ck_task_fn fn, void *ctx, int nchunks);
+
+/// A chunk count for `units` independent units of work: 1 for a one-thread pool, else
+/// min(units, threads · per_thread).
+int ck_chunks(int64_t units, int per_thread);
+
+/// Splits [0, n) into `nth` contiguous parts whose boundaries are multiples of `align` (except the end).
+CK_INLINE void ck_split(int64_t n, int64_t align, int tid, int nth, int64_t *lo, int64_t *hi) {
+    int64_t blocks = (n + align - 1) / align;
+    int64_t b0 = blocks * tid / nth, b1 = blocks * (tid + 1) / nth;
+    *lo = b0 * align < n ? b0 * align : n;
+    *hi = b1 * align < n ? b1 * align : n;
+}
+
+/// Thread-local scratch buffer of at least `bytes` bytes, 64-byte aligned; `slot` 0 or 1 gives two
+/// independent buffers. Valid until the next call with the same slot on the same thread.
+void *ck_scratch(int slot, size_t bytes);
+
+#endif

@@ -1,0 +1,26 @@
+import Foundation
+import Scoring
+
+/// Temporaries of one forward or backward pass, grown on demand and reused across passes (one per model; a model is
+/// used by one thread at a time). Nothing here outlives a call: what backward needs is kept in `Activations`.
+final class TrainScratch {
+    enum Slot: Hashable {
+        case widen, loraU, loraDU
+        case scores, dScores, delta
+        case logits, headWiden, runMax, runSum
+        case h, act, sigmoid, dh, dAtt, dq, dk, dv, dAct, dGate
+        case x, dx, hFinal, dhFinal, finalRstd, finalRows, headLse, dLogprobs
+        case layer
+    }
+
+    /// The inference engine's scratch, for `Linear.forward` on frozen weights.
+    let engine = Scratch()
+    private var buffers: [Slot: FloatBuffer] = [:]
+
+    func get(_ slot: Slot, _ count: Int) -> UnsafeMutablePointer<Float> {
+        if let b = buffers[slot], b.count >= count { return b.pointer }
+        let b = FloatBuffer(count: max(count, (buffers[slot]?.count ?? 0) * 5 / 4))
+        buffers[slot] = b
+        return b.pointer
+    }
+}

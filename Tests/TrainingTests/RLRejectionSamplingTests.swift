@@ -1,0 +1,107 @@
+import Foundation
+import Scoring
+import Testing
+@testable import Training
+
+@Suite struct RLRejectionSamplingTests {
+    let refA = ScoringReference(scores: scores([100, 100, 100, 100, 100, 100, 100, 100, 100]), reasoning: "未发现风险")
+    let refB = ScoringReference(scores: scores([30, 100, 100, 100, 100, 100, 100, 100, 100]), reasoning: "商业违规")
+
+    @Test func keepsTheBestAboveThresholdPlusTheReference() {
+        let items = [
+            RejectionItem(text: "a", reference: refA, candidates: [
+                RejectionCandidate(completion: "x", reward: 70), RejectionCandidate(completion: "y", reward: 90),
+                RejectionCandidate(completion: "z", reward: 10),
+            ]),
+            RejectionItem(text: "b", reference: refB, candidates: [RejectionCandidate(completion: "w", reward: 59)]),
+        ]
+        let (ex, report) = RejectionSampling.select(items, config: RejectionSamplingConfig(threshold: 60, maxSelfGeneratedShare: 1))
+        #expect(ex.map(\.completion) == [refA.completion, "y", refB.completion])
+        #expect(ex.map(\.source) == [.human, .policy, .human])
+        #expect(ex[1].reward == 90 && ex[0].reward == nil && ex[2].item == 1)
+        #expect(report.prompts == 2 && report.sampled == 4 && report.aboveThreshold == 2)
+        #expect(report.humanExamples == 2 && report.selfGeneratedExamples == 1)
+        #expect(abs(report.meanBestReward - (90 + 59) / 2.0) < 1e-12)
+    }
+
+    @Test func thresholdIsStrict() {
+        let items = [RejectionItem(text: "a", reference: refA, candidates: [RejectionCandidate(completion: "x", reward: 60)])]
+        #expect(RejectionSampling.select(items, config: RejectionSamplingConfig(threshold: 60)).examples.count == 1)
+    }
+
+    @Test func duplicatesOfTheReferenceOrEachOtherAreDropped() {
+        let items = [RejectionItem(text: "a", reference: refA, candidates: [
+            RejectionCandidate(completion: refA.completion, reward: 105), RejectionCandidate(completion: "x", reward: 80),
+            RejectionCandidate(completion: "x", reward: 80),
+        ])]
+        let (ex, report) = RejectionSampling.select(items, config: RejectionSamplingConfig(keepPerPrompt: 3, maxSelfGeneratedShare: 1))
+        #expect(ex.map(\.completion) == [refA.completion, "x"])
+        #expect(report.duplicates == 2)
+    }
+
+    @Test func selfGeneratedShareIsCappedDroppingLowestRewardsFirst() {
+        // 2 prompts, 2 kept samples each: 4 self-generated vs 2 human. A 50% cap allows 2; the two lowest go.
+        let items = [
+            RejectionItem(text: "a", reference: refA, candidates: [
+                RejectionCandidate(completion: "a1", reward: 95), RejectionCandidate(completion: "a2", reward: 70),
+            ]),
+            RejectionItem(text: "b", reference: refB, candidates: [
+                RejectionCandidate(completion: "b1", reward: 99), RejectionCandidate(completion: "b2", reward: 65),
+            ]),
+        ]
+        let (ex, report) = RejectionSampling.select(items, config: RejectionSamplingConfig(keepPerPrompt: 2, maxSelfGeneratedShare: 0.5))
+        #expect(ex.map(\.completion) == [refA.completion, "a1", refB.completion, "b1"])
+        #expect(report.droppedByCap == 2 && report.selfGeneratedShare == 0.5)
+        // A third: self ≤ 1/2 · human = 1.
+        let third = RejectionSampling.select(items, config: RejectionSamplingConfig(keepPerPrompt: 2, maxSelfGeneratedShare: 1.0 / 3))
+        #expect(third.examples.filter { $0.source == .policy }.map(\.completion) == ["b1"])
+        // 0 keeps only the human references.
+        let none = RejectionSampling.select(items, config: RejectionSamplingConfig(keepPerPrompt: 2, maxSelfGeneratedShare: 0))
+        #expect(none.examples.allSatisfy { $0.source == .human } && none.examples.count == 2)
+    }
+
+    @Test func distinctNCountsUniqueCharacterNGrams() {
+        // "abab": bigrams ab, ba, ab → 2 distinct of 3; "ab": ab → pooled 2 of 4.
+        #expect(RejectionSampling.distinctN(["abab"], n: 2) == 2.0 / 3)
+        #expect(RejectionSampling.distinctN(["abab", "ab"], n: 2) == 0.5)
+        #expect(RejectionSampling.distinctN(["风险风险"], n: 1) == 0.5)
+        #expect(RejectionSampling.distinctN(["a"], n: 2) == 0)
+        let (_, report) = RejectionSampling.select(
+            [RejectionItem(text: "t", reference: refA, candidates: [])], config: RejectionSamplingConfig())
+        #expect(report.distinct1 == RejectionSampling.distinctN([refA.completion], n: 1))
+    }
+
+    /// End to end on the engine: a random Qwen2 over the real Qwen2 vocabulary, the answer grammar, the reward.
+    @Test func samplerRunsTheEngineUnderTheGrammarAndAlwaysKeepsTheReference() throws {
+        let tokenizer = try Tokenizer.load(directory: RLPaths.packageRoot.appendingPathComponent("data/qwen2-tokenizer"))
+        let config = Qwen2Config(vocabSize: tokenizer.vocabularySize, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1,
+                                 numAttentionHeads: 4, numKeyValueHeads: 2)
+        let model = Qwen2Model.random(config: config, format: .f32, seed: 3)
+        let grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
+                                        specialTokenIDs: tokenizer.specialTokenIDs)
+        let reward = ScoringReward(tokenizer: tokenizer, similarity: CharNGramTFIDF(corpus: [refA.reasoning, refB.reasoning]))
+        let rs = RejectionSampler(model: model, tokenizer: tokenizer, prompt: .default, reward: reward,
+                                  config: RejectionSamplingConfig(samplesPerPrompt: 3, threshold: -1000,
+                                                                  maxSelfGeneratedShare: 0.5,
+                                                                  maxCompletionLength: ScoreConstraint.guaranteedAnswerReserve + 8),
+                                  grammar: grammar)
+        let examples = [ScoringExample(text: "你好", reference: refA), ScoringExample(text: "广告", reference: refB)]
+        let items = rs.candidates(for: examples, adapter: nil)
+        #expect(items.count == 2 && items.allSatisfy { $0.candidates.count == 3 })
+        for c in items.flatMap(\.candidates) {
+            let parsed = AnswerParser.parse(c.completion)
+            #expect(parsed.formatOK, "the grammar makes every sample well formed: \(parsed.problems)")
+            #expect(c.reward > -110)
+        }
+        let (kept, report) = RejectionSampling.select(items, config: rs.config)
+        #expect(kept.filter { $0.source == .human }.map(\.completion) == [refA.completion, refB.completion])
+        #expect(kept.count == 4 && report.selfGeneratedShare == 0.5)
+        // The SFT sequence: prompt tokens exactly as the scorer builds them, completion + end token scored.
+        let eos = tokenizer.tokenID("<|im_end|>")!
+        let seq = kept[0].sftSample(prompt: .default, tokenizer: tokenizer, endToken: eos).sequence()
+        let promptIDs = ScoringExample.promptTokens(text: "你好", prompt: .default, tokenizer: tokenizer)
+        #expect(Array(seq.tokens.prefix(promptIDs.count)) == promptIDs && seq.targetStart == promptIDs.count - 1)
+        #expect(seq.tokens.last == eos)
+        #expect(tokenizer.decode(Array(seq.tokens[promptIDs.count..<(seq.tokens.count - 1)])) == refA.completion)
+    }
+}
