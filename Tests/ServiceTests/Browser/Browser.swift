@@ -367,10 +367,13 @@ final class Browser: @unchecked Sendable {
         try await evaluate("document.querySelectorAll(\(CDPValue.literal(Self.selector(testID: testID)))).length").int ?? 0
     }
 
-    /// Saves a PNG of the viewport, or of the whole page when `fullPage` is true.
+    /// Saves a PNG of the viewport, or of the whole page when `fullPage` is true (scrolled to the top for the
+    /// capture, so sticky headers sit where they belong, then scrolled back).
     func screenshot(to path: String, fullPage: Bool = false) async throws {
         var parameters: [String: CDPValue] = ["format": "png"]
+        var scrolled: CDPValue = .null
         if fullPage {
+            scrolled = try await evaluate("(() => { const at = [scrollX, scrollY]; scrollTo(0, 0); return at; })()")
             let metrics = try await page.call("Page.getLayoutMetrics")
             let size = metrics["cssContentSize"] ?? metrics["contentSize"]
             let width = size?["width"]?.double ?? 1280, height = size?["height"]?.double ?? 860
@@ -379,6 +382,7 @@ final class Browser: @unchecked Sendable {
                                   "height": .number(min(height, 16_000).rounded(.up)), "scale": 1]
         }
         let shot = try await page.call("Page.captureScreenshot", .object(parameters), timeout: 60)
+        if let x = scrolled[0]?.double, let y = scrolled[1]?.double { try await evaluate("scrollTo(\(x), \(y))") }
         guard let base64 = shot["data"]?.string, let png = Data(base64Encoded: base64) else {
             throw Failure("Page.captureScreenshot returned no image")
         }
