@@ -60,9 +60,15 @@ import Storage
                 for dimension in Dimension.allCases {
                     try await browser.type("correction-score-\(dimension.rawValue)", String(corrected[dimension]))
                 }
+                // The server's own validation errors reach the form: reasoning over 20,000 characters is refused.
+                try await browser.type("correction-reasoning", String(repeating: "长", count: 20_001))
+                try await browser.click("correction-submit")
+                try await browser.waitUntil("document.querySelector('[data-testid=correction-error]').textContent.includes('400')", timeout: 30)
+                #expect(try await browser.text("correction-error").contains("20,000"))
+                try await shot("4a-server-validation-error.png")
                 try await browser.type("correction-reasoning", reasoning)
                 try await browser.type("correction-note", "e2e")
-                try await shot("4-correction-filled.png")
+                try await shot("4b-correction-filled.png")
                 try await browser.click("correction-submit")
                 try await browser.waitFor(testID: "toast", timeout: 30)
                 try await browser.waitForAbsence(selector: item, timeout: 30)
@@ -73,7 +79,9 @@ import Storage
                 try await browser.navigate(to: "http://127.0.0.1:\(port)/#/requests/\(requestID)")
                 try await browser.waitFor(testID: "correction-item", timeout: 30)
                 try await shot("6-request-detail.png")
-                #expect(browser.events.errors.isEmpty, "page errors: \(browser.events.errors)")
+                // No script error; the only failed loads are the refusals this test provoked.
+                let unexpected = browser.events.errors.filter { !($0.hasPrefix("network:") && ($0.contains("status of 400") || $0.contains("status of 401"))) }
+                #expect(unexpected.isEmpty, "page errors: \(unexpected)")
             }
 
             let corrections = try await t.service.database.corrections.list(requestID: requestID)
@@ -102,7 +110,16 @@ import Storage
                     try await browser.screenshot(to: shots.appendingPathComponent(name).path, fullPage: true)
                 }
                 try await browser.navigate(to: "http://127.0.0.1:\(port)/")
-                try await browser.type("signin-key", t.adminKey, timeout: 30)
+                // A wrong key and a client key are turned away with a reason.
+                try await browser.type("signin-key", "cs_not_a_key_at_all_000000000", timeout: 30)
+                try await browser.click("signin-submit")
+                try await browser.waitUntil("document.querySelector('[data-testid=signin-error]').textContent !== ''", timeout: 30)
+                #expect(try await browser.text("signin-error") == "该密钥无效或已被吊销。")
+                try await browser.type("signin-key", t.clientKey)
+                try await browser.click("signin-submit")
+                try await browser.waitUntil("document.querySelector('[data-testid=signin-error]').textContent.includes('客户端')", timeout: 30)
+                try await shot("0-client-key-refused.png")
+                try await browser.type("signin-key", t.adminKey)
                 try await browser.click("signin-submit")
                 try await browser.waitFor(testID: "nav-keys", timeout: 30)
 
@@ -153,7 +170,9 @@ import Storage
                 try await browser.click("nav-runs")
                 try await browser.waitFor(testID: "run-row", timeout: 30)
                 try await shot("6-runs-english.png")
-                #expect(browser.events.errors.isEmpty, "page errors: \(browser.events.errors)")
+                // No script error; the only failed loads are the refusals this test provoked.
+                let unexpected = browser.events.errors.filter { !($0.hasPrefix("network:") && ($0.contains("status of 400") || $0.contains("status of 401"))) }
+                #expect(unexpected.isEmpty, "page errors: \(unexpected)")
             }
             #expect(try await t.service.database.apiKeys.get(id: keyID)?.isRevoked == true)
             #expect(try await t.service.database.trainingRuns.get(id: runID)?.state == .cancelled)
