@@ -75,6 +75,8 @@ let package = Package(
             dependencies: ["Scoring", "CKernels"],
             swiftSettings: optimised
         ),
+        // Route, live-socket and spec tests, and (Browser/) the dashboard driven in headless Chromium over the
+        // DevTools protocol with a WebSocket client of its own.
         .testTarget(
             name: "ServiceTests",
             dependencies: [

@@ -1,0 +1,182 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import Service
+import Storage
+
+/// The dashboard end to end: the real server on a free local port (temporary SQLite file, tiny model, public/ as
+/// the static root), a reviewer in headless Chromium, and the database checked through the Storage API.
+/// Screenshots of each step go to `$BROWSER_SCREENSHOTS/dashboard-e2e` (a temporary folder when unset).
+@Suite(.serialized) struct DashboardEndToEndTests {
+    @Test func aReviewerCorrectsAScoredRequestFromTheReviewQueue() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        let reviewer = try await t.service.database.apiKeys.create(role: .reviewer, label: "alice")
+        let shots = try screenshotFolder("dashboard-e2e")
+        let text = "周末我们一起去爬山吧，记得带水和防晒霜。<b>不是HTML</b>"
+        let corrected = PerDimension<Int>([100, 95, 40, 100, 85, 100, 70, 100, 60])
+        let reasoning = "文本是日常出行邀约；带有偏见一项按复核规则扣分，用于测试。"
+
+        try await t.application.test(.live) { client in
+            let port = try #require(client.port)
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: ["text": text]), as: UTF8.self)
+            let scored = try await client.call(.post, "/v1/score", key: t.clientKey, json: body)
+            try #require(scored.status == .ok, "POST /v1/score: \(scored.body)")
+            let requestID = try #require(scored.body["id"] as? String)
+            let modelScores = scored.body["scores"] as? [String: Any]
+
+            try await Browser.run { browser in
+                func shot(_ name: String) async throws {
+                    try await browser.screenshot(to: shots.appendingPathComponent(name).path, fullPage: true)
+                }
+                // Sign in with the reviewer's key.
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
+                try await browser.waitFor(testID: "signin-key", timeout: 30)
+                try await shot("1-signin.png")
+                try await browser.type("signin-key", reviewer.secret)
+                try await browser.click("signin-submit")
+                try await browser.waitFor(testID: "nav-review", timeout: 30)
+                #expect(try await browser.text("whoami-role") == "审核员")
+                #expect(try await browser.count("nav-keys") == 0)  // admin pages are not offered to a reviewer
+                try await browser.waitFor(testID: "histogram-commercial", timeout: 30)
+                try await shot("2-overview.png")
+
+                // Open the review queue and the scored request in it.
+                try await browser.click("nav-review")
+                let item = "[data-testid=review-item][data-id=\"\(requestID)\"]"
+                try await browser.waitFor(selector: item, timeout: 30)
+                try await browser.click(selector: item)
+                try await browser.waitFor(selector: "[data-testid=correction-form][data-request-id=\"\(requestID)\"]")
+                #expect(try await browser.text("review-text") == text)  // shown as text, never as markup
+                for dimension in Dimension.allCases {
+                    let prefilled = try await browser.text("correction-score-\(dimension.rawValue)")
+                    let model = (modelScores?[dimension.chineseKey] as? Int).map(String.init) ?? ""
+                    #expect(prefilled == model, "\(dimension.rawValue) is prefilled with the model's score")
+                }
+                try await shot("3-review-queue.png")
+
+                // Nine scores, reasoning and a note; submit.
+                for dimension in Dimension.allCases {
+                    try await browser.type("correction-score-\(dimension.rawValue)", String(corrected[dimension]))
+                }
+                // The server's own validation errors reach the form: reasoning over 20,000 characters is refused.
+                try await browser.type("correction-reasoning", String(repeating: "长", count: 20_001))
+                try await browser.click("correction-submit")
+                try await browser.waitUntil("document.querySelector('[data-testid=correction-error]').textContent.includes('400')", timeout: 30)
+                #expect(try await browser.text("correction-error").contains("20,000"))
+                try await shot("4a-server-validation-error.png")
+                try await browser.type("correction-reasoning", reasoning)
+                try await browser.type("correction-note", "e2e")
+                try await shot("4b-correction-filled.png")
+                try await browser.click("correction-submit")
+                try await browser.waitFor(testID: "toast", timeout: 30)
+                try await browser.waitForAbsence(selector: item, timeout: 30)
+                try await browser.waitFor(testID: "review-empty", timeout: 30)
+                try await shot("5-correction-saved.png")
+
+                // The request's page shows the correction.
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/#/requests/\(requestID)")
+                try await browser.waitFor(testID: "correction-item", timeout: 30)
+                try await shot("6-request-detail.png")
+                // No script error; the only failed loads are the refusals this test provoked.
+                let unexpected = browser.events.errors.filter { !($0.hasPrefix("network:") && ($0.contains("status of 400") || $0.contains("status of 401"))) }
+                #expect(unexpected.isEmpty, "page errors: \(unexpected)")
+            }
+
+            let corrections = try await t.service.database.corrections.list(requestID: requestID)
+            #expect(corrections.count == 1)
+            let correction = try #require(corrections.first)
+            #expect(correction.scores == corrected)
+            #expect(correction.reasoning == reasoning)
+            #expect(correction.note == "e2e")
+            #expect(correction.reviewerKeyID == reviewer.key.id)
+            #expect(try await t.service.database.requests.get(id: requestID)?.correctedAt != nil)
+        }
+        print("dashboard end-to-end screenshots: \(shots.path)")
+    }
+
+    @Test func anAdminCreatesAndRevokesAKeyAndCancelsARetrain() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        let shots = try screenshotFolder("dashboard-e2e-admin")
+
+        try await t.application.test(.live) { client in
+            let port = try #require(client.port)
+            var runID: Int64 = 0
+            var keyID: Int64 = 0
+            try await Browser.run { browser in
+                func shot(_ name: String) async throws {
+                    try await browser.screenshot(to: shots.appendingPathComponent(name).path, fullPage: true)
+                }
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
+                // A wrong key and a client key are turned away with a reason.
+                try await browser.type("signin-key", "cs_not_a_key_at_all_000000000", timeout: 30)
+                try await browser.click("signin-submit")
+                try await browser.waitUntil("document.querySelector('[data-testid=signin-error]').textContent !== ''", timeout: 30)
+                #expect(try await browser.text("signin-error") == "该密钥无效或已被吊销。")
+                try await browser.type("signin-key", t.clientKey)
+                try await browser.click("signin-submit")
+                try await browser.waitUntil("document.querySelector('[data-testid=signin-error]').textContent.includes('客户端')", timeout: 30)
+                try await shot("0-client-key-refused.png")
+                try await browser.type("signin-key", t.adminKey)
+                try await browser.click("signin-submit")
+                try await browser.waitFor(testID: "nav-keys", timeout: 30)
+
+                // A new key is shown once; the database has it with the role and label chosen.
+                try await browser.click("nav-keys")
+                try await browser.waitFor(testID: "keys-table", timeout: 30)
+                try await browser.select("keys-role", value: "reviewer")
+                try await browser.type("keys-label", "bob")
+                try await browser.click("keys-create")
+                try await browser.waitFor(testID: "keys-secret", timeout: 30)
+                let secret = try await browser.text("keys-secret")
+                let stored = try #require(try await t.service.database.apiKeys.find(secret: secret))
+                #expect(stored.role == .reviewer && stored.label == "bob" && !stored.isRevoked)
+                keyID = stored.id
+                try await shot("1-key-created.png")
+                try await browser.click("keys-dismiss")
+                try await browser.waitForAbsence(selector: Browser.selector(testID: "keys-secret"))
+
+                // Revoking asks first.
+                try await browser.click("key-revoke-\(keyID)")
+                try await browser.waitFor(testID: "confirm-ok")
+                try await shot("2-revoke-confirm.png")
+                try await browser.click("confirm-ok")
+                try await browser.waitFor(selector: "[data-testid=key-row][data-id=\"\(keyID)\"][data-revoked=true]", timeout: 30)
+                try await shot("3-key-revoked.png")
+
+                // "Retrain now" queues a run and opens it; cancelling it asks first.
+                try await browser.click("nav-runs")
+                try await browser.waitFor(testID: "runs-retrain", timeout: 30)
+                try await browser.type("runs-reason", "端到端测试")
+                try await browser.click("runs-retrain")
+                try await browser.waitFor(testID: "run-cancel", timeout: 30)
+                let hash = try await browser.evaluate("location.hash").string ?? ""
+                runID = try #require(Int64(hash.replacingOccurrences(of: "#/runs/", with: "")))
+                try await shot("4-run-queued.png")
+                try await browser.click("run-cancel")
+                try await browser.click("confirm-ok")
+                try await browser.waitUntil("document.querySelector('[data-testid=run-state]')?.dataset.state === 'cancelled'", timeout: 30)
+                try await shot("5-run-cancelled.png")
+
+                // No adapter yet: the base model serves.
+                try await browser.click("nav-adapters")
+                try await browser.waitFor(testID: "adapters-empty", timeout: 30)
+
+                // The language switch turns every label to English.
+                try await browser.click("lang-toggle")
+                #expect(try await browser.text("nav-review") == "Review queue")
+                try await browser.click("nav-runs")
+                try await browser.waitFor(testID: "run-row", timeout: 30)
+                try await shot("6-runs-english.png")
+                // No script error; the only failed loads are the refusals this test provoked.
+                let unexpected = browser.events.errors.filter { !($0.hasPrefix("network:") && ($0.contains("status of 400") || $0.contains("status of 401"))) }
+                #expect(unexpected.isEmpty, "page errors: \(unexpected)")
+            }
+            #expect(try await t.service.database.apiKeys.get(id: keyID)?.isRevoked == true)
+            #expect(try await t.service.database.trainingRuns.get(id: runID)?.state == .cancelled)
+        }
+        print("dashboard end-to-end screenshots: \(shots.path)")
+    }
+}
