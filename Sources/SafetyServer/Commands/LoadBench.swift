@@ -25,13 +25,7 @@ struct LoadBench: AsyncParsableCommand {
         let levels = concurrency.split(separator: ",").compactMap { Int($0) }
         guard !levels.isEmpty else { throw ValidationError("--concurrency needs at least one integer") }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(120))))
-        let ackedFile: FileHandle? = try acked.map { path in
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try h.seekToEnd()
-            return h
-        }
-        let ackLock = NSLock()
+        let ackedFile: LineWriter? = try acked.map { try LineWriter(path: $0) }
         print("level  requests  ok     errors  req/s    p50 ms   p90 ms   p99 ms   statuses")
         for c in levels {
             let deadline = Date().addingTimeInterval(seconds)
@@ -61,9 +55,7 @@ struct LoadBench: AsyncParsableCommand {
                                 if resp.status == .ok, let ackedFile,
                                    let obj = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any],
                                    let id = obj["id"] as? String {
-                                    ackLock.lock()
-                                    ackedFile.write(Data((id + "\n").utf8))
-                                    ackLock.unlock()
+                                    ackedFile.write(id)
                                 }
                             } catch {
                                 out.append((0, Date().timeIntervalSince(t0) * 1000))
@@ -87,7 +79,7 @@ struct LoadBench: AsyncParsableCommand {
                          Double(ok.count) / elapsed, pct(0.5), pct(0.9), pct(0.99),
                          statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "conn" : String($0.key)):\($0.value)" }.joined(separator: " ")))
         }
-        try? ackedFile?.synchronize()
+        ackedFile?.close()
         try await client.shutdown()
     }
 }
@@ -97,4 +89,27 @@ final class Counter: @unchecked Sendable {
     private var n = 0
     private let lock = NSLock()
     func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
+}
+
+/// Appends lines to a file from concurrent tasks.
+final class LineWriter: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+    }
+
+    func write(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        handle.write(Data((line + "\n").utf8))
+    }
+
+    func close() {
+        lock.lock(); defer { lock.unlock() }
+        try? handle.synchronize()
+        try? handle.close()
+    }
 }

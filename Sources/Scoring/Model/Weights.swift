@@ -103,8 +103,13 @@ public enum Linear {
         guard m > 0 else { return }
         switch w.storage {
         case .f32(let b):
-            sgemm(m: m, n: n, k: k, a: x, lda: ldx, bT: b.pointer, ldb: k, c: y, ldc: ldy, beta: accumulate ? 1 : 0)
-            if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
+            if m <= smallBatchRows {
+                // Decode: OpenBLAS's small-m sgemm does not stream the weights at full bandwidth; the kernel does.
+                ck_linear_f32(x, Int64(ldx), b.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+            } else {
+                sgemm(m: m, n: n, k: k, a: x, lda: ldx, bT: b.pointer, ldb: k, c: y, ldc: ldy, beta: accumulate ? 1 : 0)
+                if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
+            }
         case .bf16(let b):
             if m <= smallBatchRows {
                 // Decode: bandwidth-bound; the kernel reads each BF16 row once for all m inputs and widens in registers.
