@@ -4,7 +4,7 @@ import Scoring
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [EngineBench.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [EngineBench.self, TrainBench.self])
 }
 
 struct EngineBench: ParsableCommand {

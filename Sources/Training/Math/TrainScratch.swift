@@ -13,8 +13,10 @@ final class TrainScratch {
         case layer
     }
 
-    /// The inference engine's scratch, for `Linear.forward` on frozen weights.
-    let engine = Scratch()
+    let times = OpTimes()
+    /// Fold LoRA deltas into widened weight blocks when that is cheaper (see `LinearLayer`); tests turn it off to
+    /// compare both paths.
+    var foldLoRA = true
     private var buffers: [Slot: FloatBuffer] = [:]
 
     func get(_ slot: Slot, _ count: Int) -> UnsafeMutablePointer<Float> {
@@ -23,4 +25,21 @@ final class TrainScratch {
         buffers[slot] = b
         return b.pointer
     }
+}
+
+/// Wall time per op family, collected only when enabled (the training benchmark's breakdown).
+final class OpTimes {
+    var enabled = false
+    private(set) var seconds: [String: Double] = [:]
+
+    @inline(__always)
+    func time<T>(_ key: String, _ body: () -> T) -> T {
+        guard enabled else { return body() }
+        let t0 = SFTTrainer.now()
+        let r = body()
+        seconds[key, default: 0] += SFTTrainer.now() - t0
+        return r
+    }
+
+    func reset() { seconds = [:] }
 }

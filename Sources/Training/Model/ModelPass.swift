@@ -16,7 +16,7 @@ extension TrainableQwen2 {
         let shared = recomputeActivations ? sharedLayerActivations(rows: layout.R) : nil
         for (l, layer) in layers.enumerated() {
             if recomputeActivations { state.checkpoints[l].update(from: x, count: layout.R * ctx.C) }
-            layer.forward(x: x, acts: shared ?? state.layers[l], useLoRA: true, keepLSE: shared == nil, ctx)
+            scratch.times.time("layers.fwd") { layer.forward(x: x, acts: shared ?? state.layers[l], useLoRA: true, keepLSE: shared == nil, ctx) }
         }
         head(x: x, layout: layout, xSel: state.xSel, rstd: state.finalRstd, h: state.hFinal, lse: state.headLse, logprobs: state.logprobs)
         return ForwardPass(logprobs: layout.split(state.logprobs), state: state)
@@ -40,7 +40,9 @@ extension TrainableQwen2 {
         for d in dLogprobs { for g in d { dLp[n] = g; n += 1 } }
         let dhF = scratch.get(.dhFinal, N * C)          // [N, C]
         dhF.update(repeating: 0, count: N * C)
-        LogSoftmaxOp.backward(h: state.hFinal, head: lmHead, targets: layout.targets, lse: state.headLse, dLogprobs: dLp, dh: dhF, scratch: scratch)
+        scratch.times.time("head") {
+            LogSoftmaxOp.backward(h: state.hFinal, head: lmHead, targets: layout.targets, lse: state.headLse, dLogprobs: dLp, dh: dhF, scratch: scratch)
+        }
         // Final norm, at the scored rows only.
         let dx = scratch.get(.dx, R * C)                 // [R, C]
         dx.update(repeating: 0, count: R * C)
@@ -56,12 +58,12 @@ extension TrainableQwen2 {
             if let shared {
                 let x = scratch.get(.x, R * C)
                 x.update(from: state.checkpoints[l], count: R * C)
-                layers[l].forward(x: x, acts: shared, useLoRA: state.adapterEnabled, keepLSE: true, ctx)
+                scratch.times.time("layers.recompute") { layers[l].forward(x: x, acts: shared, useLoRA: state.adapterEnabled, keepLSE: true, ctx) }
                 acts = shared
             } else {
                 acts = state.layers[l]
             }
-            layers[l].backward(dx: dx, acts: acts, needInputGrad: l > 0 || embeddingGrad != nil, ctx)
+            scratch.times.time("layers.bwd") { layers[l].backward(dx: dx, acts: acts, needInputGrad: l > 0 || embeddingGrad != nil, ctx) }
         }
         if let embeddingGrad { EmbeddingOp.backward(tokens: layout.tokens, dx: dx, dTable: embeddingGrad, channels: C) }
     }
@@ -90,7 +92,9 @@ extension TrainableQwen2 {
         let C = config.hiddenSize, N = layout.N
         for (j, row) in layout.selected.enumerated() { (xSel + j * C).update(from: x + row * C, count: C) }
         RMSNormOp.forward(x: xSel, weight: finalNorm.value, y: h, rstd: rstd, rows: N, channels: C, eps: config.rmsNormEps)
-        LogSoftmaxOp.forward(h: h, head: lmHead, targets: layout.targets, logprobs: logprobs, lse: lse, scratch: scratch)
+        scratch.times.time("head") {
+            LogSoftmaxOp.forward(h: h, head: lmHead, targets: layout.targets, logprobs: logprobs, lse: lse, scratch: scratch)
+        }
     }
 
     /// One layer's activations in scratch memory (recompute and no-grad passes).

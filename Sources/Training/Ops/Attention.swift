@@ -1,5 +1,6 @@
 import Foundation
 import Scoring
+import TrainingKernels
 
 /// Causal grouped-query attention of one sequence over itself (no KV cache): query head h reads key/value head
 /// h / (H / KVH). Forward keeps only each row's log-sum-exp; backward recomputes the probabilities from q, k and it
@@ -19,21 +20,18 @@ enum AttentionOp {
     /// q: [T, H·D]; k, v: [T, KVH·D]; out: [T, H·D]; lse: [T, H] (log Σ_j exp(score), kept for backward).
     static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                         lse: UnsafeMutablePointer<Float>?, shape s: Shape, scratch: TrainScratch) {
+        scratch.times.time("attention") { forwardHeads(q: q, k: k, v: v, out: out, lse: lse, shape: s, scratch: scratch) }
+    }
+
+    private static func forwardHeads(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                                     lse: UnsafeMutablePointer<Float>?, shape s: Shape, scratch: TrainScratch) {
         let T = s.T
         let p = scratch.get(.scores, T * T) // [T, T]
         for h in 0..<s.H {
             let g = h / s.groupSize
             // p = q_h · k_gᵀ · scale
             Blas.gemmNT(m: T, n: T, k: s.D, alpha: s.scale, a: q + h * s.D, lda: s.qDim, b: k + g * s.D, ldb: s.kvDim, beta: 0, c: p, ldc: T)
-            for t in 0..<T {
-                let row = p + t * T
-                let visible = t + 1
-                let m = FastMath.max(row, count: visible)
-                let sum = FastMath.expShifted(row, shift: m, into: row, count: visible)
-                Blas.scale(row, by: 1 / sum, count: visible)
-                if visible < T { (row + visible).update(repeating: 0, count: T - visible) }
-                lse?[t * s.H + h] = m + log(sum)
-            }
+            tk_causal_softmax(p, Int64(T), Int64(T), Int64(T), 1, lse.map { $0 + h }, Int64(s.H))
             // out_h = p · v_g
             Blas.gemmNN(m: T, n: s.D, k: T, a: p, lda: T, b: v + g * s.D, ldb: s.kvDim, beta: 0, c: out + h * s.D, ldc: s.qDim)
         }
@@ -45,6 +43,14 @@ enum AttentionOp {
     static func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafePointer<Float>,
                          lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
                          dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>, shape s: Shape, scratch: TrainScratch) {
+        scratch.times.time("attention") {
+            backwardHeads(q: q, k: k, v: v, out: out, lse: lse, dOut: dOut, dq: dq, dk: dk, dv: dv, shape: s, scratch: scratch)
+        }
+    }
+
+    private static func backwardHeads(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafePointer<Float>,
+                                      lse: UnsafePointer<Float>, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>,
+                                      dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>, shape s: Shape, scratch: TrainScratch) {
         let T = s.T
         let p = scratch.get(.scores, T * T)     // [T, T]
         let dp = scratch.get(.dScores, T * T)   // [T, T]
@@ -54,21 +60,13 @@ enum AttentionOp {
             let qh = q + h * s.D, kg = k + g * s.D, vg = v + g * s.D
             let doh = dOut + h * s.D
             Blas.gemmNT(m: T, n: T, k: s.D, alpha: s.scale, a: qh, lda: s.qDim, b: kg, ldb: s.kvDim, beta: 0, c: p, ldc: T)
-            for t in 0..<T {
-                let row = p + t * T, visible = t + 1
-                _ = FastMath.expShifted(row, shift: lse[t * s.H + h], into: row, count: visible)
-                if visible < T { (row + visible).update(repeating: 0, count: T - visible) }
-                delta[t] = Blas.dot(doh + t * s.qDim, out + h * s.D + t * s.qDim, count: s.D)
-            }
+            tk_causal_exp(p, Int64(T), Int64(T), Int64(T), 1, lse + h, Int64(s.H))
+            for t in 0..<T { delta[t] = Blas.dot(doh + t * s.qDim, out + h * s.D + t * s.qDim, count: s.D) }
             // dv_g += Pᵀ · dout_h
             Blas.gemmTN(m: T, n: s.D, k: T, a: p, lda: T, b: doh, ldb: s.qDim, beta: 1, c: dv + g * s.D, ldc: s.kvDim)
             // dP = dout_h · v_gᵀ, then dS in place (zero above the diagonal, where P is zero).
             Blas.gemmNT(m: T, n: T, k: s.D, a: doh, lda: s.qDim, b: vg, ldb: s.kvDim, beta: 0, c: dp, ldc: T)
-            for t in 0..<T {
-                let pr = p + t * T, dr = dp + t * T, d = delta[t]
-                for j in 0...t { dr[j] = pr[j] * (dr[j] - d) }
-                if t + 1 < T { (dr + t + 1).update(repeating: 0, count: T - t - 1) }
-            }
+            tk_causal_softmax_backward(p, dp, Int64(T), Int64(T), Int64(T), 1, delta)
             // dq_h = scale · dS · k_g; dk_g += scale · dSᵀ · q_h
             Blas.gemmNN(m: T, n: s.D, k: T, alpha: s.scale, a: dp, lda: T, b: kg, ldb: s.kvDim, beta: 0, c: dq + h * s.D, ldc: s.qDim)
             Blas.gemmTN(m: T, n: s.D, k: T, alpha: s.scale, a: dp, lda: T, b: qh, ldb: s.qDim, beta: 1, c: dk + g * s.D, ldc: s.kvDim)

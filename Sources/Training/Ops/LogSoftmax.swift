@@ -1,5 +1,6 @@
 import Foundation
 import Scoring
+import TrainingKernels
 
 /// The LM head and log-softmax over the vocabulary at selected positions only:
 /// logprob[n] = (h[n] · Wᵀ)[target[n]] − logsumexp(h[n] · Wᵀ).
@@ -35,16 +36,8 @@ enum LogSoftmaxOp {
             while n0 < N {
                 let np = min(P, N - n0)
                 Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: logits, ldc: vb)
-                for i in 0..<np {
-                    let n = n0 + i, row = logits + i * vb
-                    let t = Int(targets[n]) - v0
-                    if t >= 0 && t < vb { logprobs[n] = row[t] }
-                    let bm = FastMath.max(row, count: vb)
-                    if bm > runMax[n] {
-                        runSum[n] = runMax[n] == -.infinity ? 0 : runSum[n] * FastMath.exp(runMax[n] - bm)
-                        runMax[n] = bm
-                    }
-                    runSum[n] += FastMath.expShifted(row, shift: runMax[n], into: row, count: vb)
+                targets.withUnsafeBufferPointer { tg in
+                    tk_lse_block(logits, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, runMax + n0, runSum + n0, logprobs + n0)
                 }
                 n0 += np
             }
@@ -74,12 +67,8 @@ enum LogSoftmaxOp {
             while n0 < N {
                 let np = min(P, N - n0)
                 Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: dLogits, ldc: vb)
-                for i in 0..<np {
-                    let n = n0 + i, row = dLogits + i * vb, d = dLogprobs[n]
-                    _ = FastMath.expShifted(row, shift: lse[n], into: row, count: vb)
-                    Blas.scale(row, by: -d, count: vb)
-                    let t = Int(targets[n]) - v0
-                    if t >= 0 && t < vb { row[t] += d }
+                targets.withUnsafeBufferPointer { tg in
+                    tk_logsoftmax_block_backward(dLogits, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, lse + n0, dLogprobs + n0)
                 }
                 if let dh {
                     Blas.gemmNN(m: np, n: C, k: vb, a: dLogits, lda: vb, b: w, ldb: C, beta: 1, c: dh + n0 * C, ldc: C)
