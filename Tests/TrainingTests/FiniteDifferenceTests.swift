@@ -81,7 +81,9 @@ import Testing
         Self.check("rope dx", x: x, analytic: dx.array, loss: loss)
     }
 
-    @Test func groupedQueryCausalAttentionBackwardMatchesFiniteDifferences() {
+    /// Row blocks of 2 split the 5 positions into three causal blocks; 128 keeps them in one.
+    @Test(arguments: [2, 128])
+    func groupedQueryCausalAttentionBackwardMatchesFiniteDifferences(rowBlock: Int) {
         let shape = AttentionOp.Shape(T: 5, H: 4, KVH: 2, D: 4)
         let T = shape.T
         let q = Tensor(random: T * shape.qDim, seed: 6), k = Tensor(random: T * shape.kvDim, seed: 7), v = Tensor(random: T * shape.kvDim, seed: 8)
@@ -89,15 +91,31 @@ import Testing
         let out = Tensor(T * shape.qDim), lse = Tensor(T * shape.H)
         let scratch = TrainScratch()
         func loss() -> Double {
-            AttentionOp.forward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, shape: shape, scratch: scratch)
+            AttentionOp.forward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, shape: shape, scratch: scratch, rowBlock: rowBlock)
             return Self.weightedSum(out, dOut)
         }
         _ = loss()
         let dq = Tensor(T * shape.qDim), dk = Tensor(T * shape.kvDim), dv = Tensor(T * shape.kvDim)
-        AttentionOp.backward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, dOut: dOut.p, dq: dq.p, dk: dk.p, dv: dv.p, shape: shape, scratch: scratch)
-        Self.check("attention dq", x: q, analytic: dq.array, loss: loss)
-        Self.check("attention dk", x: k, analytic: dk.array, loss: loss)
-        Self.check("attention dv", x: v, analytic: dv.array, loss: loss)
+        AttentionOp.backward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, dOut: dOut.p, dq: dq.p, dk: dk.p, dv: dv.p, shape: shape,
+                             scratch: scratch, rowBlock: rowBlock)
+        Self.check("attention dq (block \(rowBlock))", x: q, analytic: dq.array, loss: loss)
+        Self.check("attention dk (block \(rowBlock))", x: k, analytic: dk.array, loss: loss)
+        Self.check("attention dv (block \(rowBlock))", x: v, analytic: dv.array, loss: loss)
+        // Against a direct softmax(q·kᵀ/√D)·v per head in Float64.
+        _ = loss()
+        var worst = 0.0
+        for h in 0..<shape.H {
+            let g = h / shape.groupSize
+            for t in 0..<T {
+                let scores = (0...t).map { j in (0..<shape.D).reduce(0.0) { $0 + Double(q.p[t * shape.qDim + h * shape.D + $1]) * Double(k.p[j * shape.kvDim + g * shape.D + $1]) } / Double(shape.D).squareRoot() }
+                let m = scores.max()!, e = scores.map { exp($0 - m) }, z = e.reduce(0, +)
+                for d in 0..<shape.D {
+                    let o = (0...t).reduce(0.0) { $0 + e[$1] / z * Double(v.p[$1 * shape.kvDim + g * shape.D + d]) }
+                    worst = max(worst, abs(o - Double(out.p[t * shape.qDim + h * shape.D + d])))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "attention output differs from the direct formula by \(worst)")
         // Causality: the first row's output depends on nothing after position 0.
         let before = out.array
         k.p[(T - 1) * shape.kvDim] += 1

@@ -92,6 +92,18 @@ import Testing
         #expect(d < 1e-5)
     }
 
+    /// Sequences longer than one attention row block (128) against the inference engine's cached attention.
+    @Test func longSequencesGiveTheInferenceEnginesLogProbs() throws {
+        let base = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa"))
+        let adapter = try LoRAAdapter.load(directory: TestPaths.training.appendingPathComponent("tiny-gqa-lora-init"), model: base)
+        let model = TrainableQwen2(base: base, adapter: adapter)
+        var rng = SplitMix64(seed: 12)
+        let batch = [300, 129, 17].map { n in TrainingSequence(tokens: (0..<n).map { _ in Int(rng.next() % 512) }, targetStart: 3) }
+        let d = maxDifference(model.logprobs(batch, adapterEnabled: true), inferenceLogprobs(base, adapter: adapter, batch))
+        print("sequences of 300/129/17 tokens vs inference engine: max|Δ log-prob| = \(d)")
+        #expect(d < 1e-4)
+    }
+
     /// Long batches fold LoRA into the widened weights; short ones add it per row. Both must give the same numbers.
     @Test func foldedAndPerRowLoRAGiveTheSameGradients() throws {
         let base = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa-bf16"))
