@@ -95,16 +95,18 @@ TK_AVX512 static void swiglu_fwd512(const float *g, const float *u, float *act, 
 }
 
 TK_AVX512 static void lse_block512(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets,
-                                   float *run_max, float *run_sum, float *target_logit) {
+                                   float *run_max, float *run_sum, float *target_logit, float *rescale) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = logits + r * cols;
         int64_t t = (int64_t)targets[r] - v0;
         if (t >= 0 && t < cols) target_logit[r] = row[t];
-        float bm = max512(row, cols);
+        float bm = max512(row, cols), a = 1.0f;
         if (bm > run_max[r]) {
-            run_sum[r] = run_max[r] == -INFINITY ? 0.0f : run_sum[r] * exp_scalar(run_max[r] - bm);
+            a = run_max[r] == -INFINITY ? 0.0f : exp_scalar(run_max[r] - bm);
+            run_sum[r] *= a;
             run_max[r] = bm;
         }
+        if (rescale) rescale[r] = a;
         run_sum[r] += exp_sum512(row, run_max[r], row, cols);
     }
 }
@@ -215,19 +217,22 @@ void tk_swiglu_backward(const float *gate, const float *up, const float *sigmoid
     }
 }
 
-void tk_lse_block(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets, float *run_max, float *run_sum, float *target_logit) {
+void tk_lse_block(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets, float *run_max, float *run_sum,
+                  float *target_logit, float *rescale) {
 #if TK_X86
-    if (tk_uses_avx512()) { lse_block512(logits, rows, cols, v0, targets, run_max, run_sum, target_logit); return; }
+    if (tk_uses_avx512()) { lse_block512(logits, rows, cols, v0, targets, run_max, run_sum, target_logit, rescale); return; }
 #endif
     for (int64_t r = 0; r < rows; r++) {
         float *row = logits + r * cols;
         int64_t t = (int64_t)targets[r] - v0;
         if (t >= 0 && t < cols) target_logit[r] = row[t];
-        float bm = tk_max(row, cols);
+        float bm = tk_max(row, cols), a = 1.0f;
         if (bm > run_max[r]) {
-            run_sum[r] = run_max[r] == -INFINITY ? 0.0f : run_sum[r] * exp_scalar(run_max[r] - bm);
+            a = run_max[r] == -INFINITY ? 0.0f : exp_scalar(run_max[r] - bm);
+            run_sum[r] *= a;
             run_max[r] = bm;
         }
+        if (rescale) rescale[r] = a;
         run_sum[r] += tk_exp_sum(row, run_max[r], row, cols);
     }
 }

@@ -235,6 +235,12 @@ import Testing
         LogSoftmaxOp.backward(h: h.p, head: head, targets: targets, lse: lse.p, dLogprobs: dLp.p, dh: dh.p, scratch: scratch, blockBudget: 12)
         Self.check("log-softmax dh", x: h, analytic: dh.array, loss: loss)
         Self.check("log-softmax dW_head", x: w, analytic: dW.array, loss: loss)
+        // Frozen head: dh from the expectation E_p[W] accumulated during forward.
+        let frozen = MatrixWeight.frozen(WeightMatrix(rows: V, cols: C, values: w.array))
+        let e = Tensor(N * C), dhFrozen = Tensor(N * C)
+        LogSoftmaxOp.forward(h: h.p, head: frozen, targets: targets, logprobs: lp.p, lse: lse.p, expectation: e.p, scratch: scratch, blockBudget: 12)
+        LogSoftmaxOp.backward(head: frozen, targets: targets, expectation: e.p, dLogprobs: dLp.p, dh: dhFrozen.p, scratch: scratch)
+        Self.check("log-softmax dh (frozen)", x: h, analytic: dhFrozen.array, loss: loss)
     }
 
     @Test func vectorisedExpIsAccurate() {

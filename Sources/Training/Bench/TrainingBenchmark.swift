@@ -48,28 +48,36 @@ public enum TrainingBenchmark {
     }
 
     /// Matrix-product FLOPs of one LoRA step as this engine executes them: frozen projections forward and input
-    /// gradient, LoRA forward and its four backward products, attention as full T×T products (forward 2, backward 5 —
-    /// backward recomputes the scores), the LM head forward and backward (recomputed logits + input gradient), plus one
-    /// more forward of every layer when activations are recomputed.
+    /// gradient; LoRA forward (x·Aᵀ plus either the per-row delta or the fold into the weight, whichever the engine picks)
+    /// and backward (dB, dA, x's share); attention over causal row blocks (forward 2 products, backward 5 — it recomputes
+    /// the scores); the frozen LM head's logits and E_p[W] in forward (backward needs no product); plus one more forward
+    /// of every layer when activations are recomputed.
     public static func flops(options o: Options) -> Double {
         let c = o.config
         let C = Double(c.hiddenSize), I = Double(c.intermediateSize), q = Double(c.qDim), kv = Double(c.kvDim)
-        let tokens = Double(o.batch * o.sequenceLength)
+        let R = o.batch * o.sequenceLength
+        let tokens = Double(R)
         let r = Double(o.rank)
-        var loraPerToken = 0.0
+        var loraForward = 0.0, loraBackward = 0.0
         for p in o.targets {
             let (rows, cols) = TrainableQwen2.projectionShape(p, c)
-            loraPerToken += 2 * r * Double(rows + cols)
+            let out = Double(rows), inF = Double(cols)
+            loraForward += 2 * tokens * r * inF + (R > cols ? 2 * out * inF * r : 2 * tokens * r * out)
+            loraBackward += 2 * tokens * r * out * 2 + 2 * tokens * r * inF + (R > rows ? 2 * out * inF * r : 2 * tokens * r * inF)
         }
-        let linearPerToken = 2 * (C * q + 2 * C * kv + q * C + 3 * C * I)
-        let T = Double(o.sequenceLength)
-        let attentionPerSequence = 2 * T * T * Double(c.D) * Double(c.numAttentionHeads) // one T×T×D product over all heads
-        let layerForward = tokens * (linearPerToken + loraPerToken) + Double(o.batch) * 2 * attentionPerSequence
-        let layerBackward = tokens * (linearPerToken + 2 * loraPerToken) + Double(o.batch) * 5 * attentionPerSequence
+        let linear = 2 * tokens * (C * q + 2 * C * kv + q * C + 3 * C * I)
+        var causalSquare = 0.0 // Σ over row blocks of rows · keys
+        for t0 in stride(from: 0, to: o.sequenceLength, by: AttentionOp.rowBlock) {
+            let rows = min(AttentionOp.rowBlock, o.sequenceLength - t0)
+            causalSquare += Double(rows * (t0 + rows))
+        }
+        let attentionProduct = Double(o.batch) * 2 * causalSquare * Double(c.D) * Double(c.numAttentionHeads)
+        let layerForward = linear + loraForward + 2 * attentionProduct
+        let layerBackward = linear + loraBackward + 5 * attentionProduct
         let scored = Double(o.batch * max(0, o.sequenceLength - 1 - o.promptTokens))
-        let head = 2 * scored * Double(c.vocabSize) * C
+        let head = 2 * (2 * scored * Double(c.vocabSize) * C)
         let layers = Double(c.numHiddenLayers) * (layerForward * (o.recomputeActivations ? 2 : 1) + layerBackward)
-        return layers + 3 * head
+        return layers + head
     }
 
     public static func run(options o: Options = Options(), log: (String) -> Void) -> Report {

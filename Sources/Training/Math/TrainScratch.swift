@@ -7,7 +7,7 @@ final class TrainScratch {
     enum Slot: Hashable {
         case widen, loraU, loraDU
         case scores, dScores, delta, qStack, oStack, dOStack
-        case logits, headWiden, runMax, runSum
+        case logits, headWiden, runMax, runSum, rescale, headRow
         case h, act, sigmoid, dh, dAtt, dq, dk, dv, dAct, dGate
         case x, dx, hFinal, dhFinal, finalRstd, finalRows, headLse, dLogprobs
         case layer

@@ -9,7 +9,8 @@ extension TrainableQwen2 {
     public func forward(_ batch: [TrainingSequence]) -> ForwardPass {
         let layout = BatchLayout(batch, vocabSize: config.vocabSize)
         checkPositions(layout)
-        let state = PassState(layout: layout, config: config, ranks: loraRanks, recompute: recomputeActivations, adapterEnabled: true, pool: pool)
+        let state = PassState(layout: layout, config: config, ranks: loraRanks, recompute: recomputeActivations, frozenHead: lmHead.grad == nil,
+                              adapterEnabled: true, pool: pool)
         let ctx = PassContext(config: config, layout: layout, rope: rope, scratch: scratch)
         let x = scratch.get(.x, layout.R * ctx.C)    // [R, C] residual stream
         EmbeddingOp.forward(tokens: layout.tokens, table: embedding, x: x)
@@ -18,7 +19,8 @@ extension TrainableQwen2 {
             if recomputeActivations { state.checkpoints[l].update(from: x, count: layout.R * ctx.C) }
             scratch.times.time("layers.fwd") { layer.forward(x: x, acts: shared ?? state.layers[l], useLoRA: true, keepLSE: shared == nil, ctx) }
         }
-        head(x: x, layout: layout, xSel: state.xSel, rstd: state.finalRstd, h: state.hFinal, lse: state.headLse, logprobs: state.logprobs)
+        head(x: x, layout: layout, xSel: state.xSel, rstd: state.finalRstd, h: state.hFinal, lse: state.headLse, logprobs: state.logprobs,
+             expectation: state.headExpectation)
         return ForwardPass(logprobs: layout.split(state.logprobs), state: state)
     }
 
@@ -41,7 +43,11 @@ extension TrainableQwen2 {
         let dhF = scratch.get(.dhFinal, N * C)          // [N, C]
         dhF.update(repeating: 0, count: N * C)
         scratch.times.time("head") {
-            LogSoftmaxOp.backward(h: state.hFinal, head: lmHead, targets: layout.targets, lse: state.headLse, dLogprobs: dLp, dh: dhF, scratch: scratch)
+            if let e = state.headExpectation {
+                LogSoftmaxOp.backward(head: lmHead, targets: layout.targets, expectation: e, dLogprobs: dLp, dh: dhF, scratch: scratch)
+            } else {
+                LogSoftmaxOp.backward(h: state.hFinal, head: lmHead, targets: layout.targets, lse: state.headLse, dLogprobs: dLp, dh: dhF, scratch: scratch)
+            }
         }
         // Final norm, at the scored rows only.
         let dx = scratch.get(.dx, R * C)                 // [R, C]
@@ -88,12 +94,13 @@ extension TrainableQwen2 {
 
     /// Final norm at the scored rows, then the LM head and log-softmax.
     private func head(x: UnsafePointer<Float>, layout: BatchLayout, xSel: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                      h: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, logprobs: UnsafeMutablePointer<Float>) {
+                      h: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, logprobs: UnsafeMutablePointer<Float>,
+                      expectation: UnsafeMutablePointer<Float>? = nil) {
         let C = config.hiddenSize, N = layout.N
         for (j, row) in layout.selected.enumerated() { (xSel + j * C).update(from: x + row * C, count: C) }
         RMSNormOp.forward(x: xSel, weight: finalNorm.value, y: h, rstd: rstd, rows: N, channels: C, eps: config.rmsNormEps)
         scratch.times.time("head") {
-            LogSoftmaxOp.forward(h: h, head: lmHead, targets: layout.targets, logprobs: logprobs, lse: lse, scratch: scratch)
+            LogSoftmaxOp.forward(h: h, head: lmHead, targets: layout.targets, logprobs: logprobs, lse: lse, expectation: expectation, scratch: scratch)
         }
     }
 

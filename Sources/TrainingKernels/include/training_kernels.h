@@ -23,8 +23,11 @@ void tk_swiglu_forward(const float *gate, const float *up, float *act, float *si
 /// dgate = dact * up * σ * (1 + g(1 - σ)); dup = dact * g * σ. dgate may alias dact, dup may alias sigmoid.
 void tk_swiglu_backward(const float *gate, const float *up, const float *sigmoid, const float *dact, float *dgate, float *dup, int64_t n);
 /// Online log-sum-exp over one vocabulary block of logits [rows, cols] (row stride cols), rows of the running
-/// max/sum; logits are overwritten. target_logit[r] receives the logit of targets[r] - v0 when it lies in the block.
-void tk_lse_block(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets, float *run_max, float *run_sum, float *target_logit);
+/// max/sum. On return logits[r, j] = exp(logit - run_max[r]) (the updated running max), and rescale[r] (nullable) is
+/// the factor the previous running sum was multiplied by (0 on the first block). target_logit[r] receives the logit of
+/// targets[r] - v0 when it lies in the block.
+void tk_lse_block(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets, float *run_max, float *run_sum,
+                  float *target_logit, float *rescale);
 /// Gradient of log-probs through one vocabulary block: logits[r, j] = dlp[r] * ([v0 + j == target] - exp(logits - lse[r])).
 void tk_logsoftmax_block_backward(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets, const float *lse, const float *dlp);
 /// 1 when the AVX-512 path is used.
