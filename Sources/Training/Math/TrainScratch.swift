@@ -5,12 +5,11 @@ import Scoring
 /// used by one thread at a time). Nothing here outlives a call: what backward needs is kept in `Activations`.
 final class TrainScratch {
     enum Slot: Hashable {
-        case widen, loraU, loraDU
-        case scores, dScores, delta, qStack, oStack, dOStack
-        case logits, headWiden, runMax, runSum, rescale, headRow
-        case h, act, sigmoid, dh, dAtt, dq, dk, dv, dAct, dGate
-        case x, dx, hFinal, dhFinal, finalRstd, finalRows, headLse, dLogprobs
-        case layer
+        case widen, loraU, loraDU                                       // linear layers
+        case scores, dScores, delta, qStack, oStack, dOStack            // attention
+        case logits, headWiden, runMax, runSum, rescale, headRow        // LM head + log-softmax
+        case h, act, sigmoid, dh, dAtt, dq, dk, dv, dAct                // decoder layer
+        case x, dx, dhFinal, finalRows, dLogprobs, layer                // whole model
     }
 
     let times = OpTimes()

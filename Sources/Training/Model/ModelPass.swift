@@ -56,8 +56,8 @@ extension TrainableQwen2 {
             RMSNormOp.backward(x: state.xSel + j * C, weight: finalNorm.value, rstd: state.finalRstd + j, dy: dhF + j * C,
                                dx: dx + row * C, dWeight: finalNorm.grad, rows: 1, channels: C)
         }
-        // Layers in reverse.
-        let shared = recomputeActivations ? sharedLayerActivations(rows: R) : nil
+        // Layers in reverse (re-running each layer first when the pass kept only its input).
+        let shared = state.layers.isEmpty ? sharedLayerActivations(rows: R) : nil
         let embeddingGrad = embedding.grad
         for l in layers.indices.reversed() {
             let acts: LayerActivations

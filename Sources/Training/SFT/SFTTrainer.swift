@@ -4,7 +4,8 @@ import Scoring
 /// Supervised fine-tuning: batches of variable-length (prompt, completion) samples, cross-entropy on the completion
 /// tokens only, gradient accumulation, AdamW with warmup + decay and clipping, validation loss, and checkpoints that
 /// resume bit for bit (weights, moments, step, RNG, data order).
-public final class SFTTrainer {
+/// Not thread-safe (it drives one model); `Sendable` so a background job can own it.
+public final class SFTTrainer: @unchecked Sendable {
     public let model: TrainableQwen2
     public let optimizer: AdamW
     public let train: [SFTSample]
