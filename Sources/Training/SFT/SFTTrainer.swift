@@ -33,9 +33,14 @@ public final class SFTTrainer: @unchecked Sendable {
                              totalSteps: totalSteps, minRatio: config.minLearningRateRatio)
     }
 
+    /// A fresh epoch order: Fisher–Yates over the trainer's own SplitMix64, spelled out so the order depends only on
+    /// the seed and the checkpointed RNG state, not on the standard library's shuffle.
     private func nextOrder() -> [Int] {
         var order = Array(0..<train.count)
-        if config.shuffle { order.shuffle(using: &state.rng) }
+        guard config.shuffle else { return order }
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(state.rng.next() % UInt64(i + 1)))
+        }
         return order
     }
 
