@@ -44,7 +44,16 @@ public enum TrainingBenchmark {
         public var achievedGFLOPs: Double
         public var ratioOfSgemmRoof: Double
         public var peakResidentMiB: Double
+        /// Process CPU time over wall time × cores during the timed steps (≈ 1 on an otherwise idle machine).
+        public var cpuShare: Double
         public var breakdownSeconds: [String: Double]
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     /// Matrix-product FLOPs of one LoRA step as this engine executes them: frozen projections forward and input
@@ -99,11 +108,12 @@ public enum TrainingBenchmark {
         let N = batch.reduce(0) { $0 + $1.scoredCount }
         log("LoRA r=\(o.rank) on \(o.targets.map(\.rawValue).joined(separator: ",")): \(model.parameters.parameterCount) trainable parameters; batch \(o.batch) × \(o.sequenceLength) tokens, \(N) scored")
 
-        var forward = 0.0, backward = 0.0, update = 0.0
+        var forward = 0.0, backward = 0.0, update = 0.0, cpuSeconds = 0.0
         var forwardParts: [String: Double] = [:]
         for i in 0..<(o.warmupSteps + o.timedSteps) {
             let timed = i >= o.warmupSteps
             model.scratch.times.enabled = timed
+            let cpu0 = Self.cpuSeconds()
             let t0 = EngineBenchmark.now()
             model.zeroGrad()
             let pass = model.forward(batch)
@@ -117,13 +127,18 @@ public enum TrainingBenchmark {
             let loss = -pass.logprobs.joined().reduce(0, +) / Float(N)
             log(String(format: "%@ step: %.2f s (forward %.2f, backward %.2f, AdamW %.3f), loss %.4f",
                        timed ? "timed" : "warm-up", t3 - t0, t1 - t0, t2 - t1, t3 - t2, loss))
-            if timed { forward += t1 - t0; backward += t2 - t1; update += t3 - t2 }
+            if timed { forward += t1 - t0; backward += t2 - t1; update += t3 - t2; cpuSeconds += Self.cpuSeconds() - cpu0 }
         }
         let after = EngineBenchmark.measureSgemm()
         log(String(format: "sgemm roof after the steps: %.1f GFLOP/s", after))
         sgemm = max(sgemm, after)
         let steps = Double(max(o.timedSteps, 1))
         let seconds = (forward + backward + update) / steps
+        // CPU time this process got during the timed steps over wall time × cores: well below 1 means other work shared
+        // the machine and the step time overstates what the engine needs.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cpuShare = cpuSeconds / steps / (seconds * Double(cores))
+        log(String(format: "CPU share during the timed steps: %.0f%% of %d cores", 100 * cpuShare, cores))
         var counted = o
         counted.config = config
         let flops = Self.flops(options: counted)
@@ -154,7 +169,7 @@ public enum TrainingBenchmark {
                             sgemmGFLOPs: sgemm, secondsPerStep: seconds, forwardSeconds: forward / steps, backwardSeconds: backward / steps,
                             optimizerSeconds: update / steps, tokensPerSecond: Double(o.batch * o.sequenceLength) / seconds,
                             flopsPerStep: flops, achievedGFLOPs: gflops, ratioOfSgemmRoof: gflops / sgemm, peakResidentMiB: peak,
-                            breakdownSeconds: breakdown)
+                            cpuShare: cpuShare, breakdownSeconds: breakdown)
         log(String(format: "LoRA training step: %.2f s/step, %.0f tokens/s; %.2f TFLOP/step → %.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s sgemm roof; peak RSS %.0f MiB",
                    seconds, report.tokensPerSecond, flops / 1e12, gflops, 100 * gflops / sgemm, sgemm, peak))
         return report
