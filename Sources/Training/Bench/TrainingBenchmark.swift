@@ -46,6 +46,9 @@ public enum TrainingBenchmark {
         public var peakResidentMiB: Double
         /// Process CPU time over wall time × cores during the timed steps (≈ 1 on an otherwise idle machine).
         public var cpuShare: Double
+        /// FLOPs per CPU-second of this process, and the step time that rate gives with every core (an estimate).
+        public var gflopsPerCPUSecond: Double
+        public var idleMachineSecondsEstimate: Double
         public var breakdownSeconds: [String: Double]
     }
 
@@ -139,9 +142,15 @@ public enum TrainingBenchmark {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let cpuShare = cpuSeconds / steps / (seconds * Double(cores))
         log(String(format: "CPU share during the timed steps: %.0f%% of %d cores", 100 * cpuShare, cores))
+        // Work per CPU-second does not depend on how busy the machine was (spin-waiting BLAS threads count as CPU time,
+        // so it errs low); with every core to itself a step would take about flops / (that rate × cores).
         var counted = o
         counted.config = config
         let flops = Self.flops(options: counted)
+        let perCPUSecond = flops / (cpuSeconds / steps) / 1e9
+        let idleEstimate = flops / (perCPUSecond * 1e9 * Double(cores))
+        log(String(format: "%.1f GFLOP per CPU-second (OpenBLAS sgemm ≈ 95–100 per core, DESIGN §6); on an idle machine ≈ %.1f s/step, %.0f tokens/s",
+                   perCPUSecond, idleEstimate, Double(o.batch * o.sequenceLength) / idleEstimate))
         let gflops = flops / seconds / 1e9
         // Per op family, forward and backward (the last timed step's forward split; totals averaged over timed steps).
         let total = model.scratch.times.seconds
@@ -169,7 +178,8 @@ public enum TrainingBenchmark {
                             sgemmGFLOPs: sgemm, secondsPerStep: seconds, forwardSeconds: forward / steps, backwardSeconds: backward / steps,
                             optimizerSeconds: update / steps, tokensPerSecond: Double(o.batch * o.sequenceLength) / seconds,
                             flopsPerStep: flops, achievedGFLOPs: gflops, ratioOfSgemmRoof: gflops / sgemm, peakResidentMiB: peak,
-                            cpuShare: cpuShare, breakdownSeconds: breakdown)
+                            cpuShare: cpuShare, gflopsPerCPUSecond: perCPUSecond, idleMachineSecondsEstimate: idleEstimate,
+                            breakdownSeconds: breakdown)
         log(String(format: "LoRA training step: %.2f s/step, %.0f tokens/s; %.2f TFLOP/step → %.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s sgemm roof; peak RSS %.0f MiB",
                    seconds, report.tokensPerSecond, flops / 1e12, gflops, 100 * gflops / sgemm, sgemm, peak))
         return report
