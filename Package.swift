@@ -39,10 +39,15 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
+        // The training engine's exp-heavy elementwise loops (AVX-512 with a portable fallback).
+        .target(
+            name: "TrainingKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
         // Backward passes, optimiser, SFT and RL over the Scoring engine (no HTTP, no SQL).
         .target(
             name: "Training",
-            dependencies: ["Scoring", "CBLAS"],
+            dependencies: ["Scoring", "CBLAS", "TrainingKernels"],
             swiftSettings: optimised
         ),
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.

@@ -81,7 +81,9 @@ import Testing
         Self.check("rope dx", x: x, analytic: dx.array, loss: loss)
     }
 
-    @Test func groupedQueryCausalAttentionBackwardMatchesFiniteDifferences() {
+    /// Row blocks of 2 split the 5 positions into three causal blocks; 128 keeps them in one.
+    @Test(arguments: [2, 128])
+    func groupedQueryCausalAttentionBackwardMatchesFiniteDifferences(rowBlock: Int) {
         let shape = AttentionOp.Shape(T: 5, H: 4, KVH: 2, D: 4)
         let T = shape.T
         let q = Tensor(random: T * shape.qDim, seed: 6), k = Tensor(random: T * shape.kvDim, seed: 7), v = Tensor(random: T * shape.kvDim, seed: 8)
@@ -89,15 +91,31 @@ import Testing
         let out = Tensor(T * shape.qDim), lse = Tensor(T * shape.H)
         let scratch = TrainScratch()
         func loss() -> Double {
-            AttentionOp.forward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, shape: shape, scratch: scratch)
+            AttentionOp.forward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, shape: shape, scratch: scratch, rowBlock: rowBlock)
             return Self.weightedSum(out, dOut)
         }
         _ = loss()
         let dq = Tensor(T * shape.qDim), dk = Tensor(T * shape.kvDim), dv = Tensor(T * shape.kvDim)
-        AttentionOp.backward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, dOut: dOut.p, dq: dq.p, dk: dk.p, dv: dv.p, shape: shape, scratch: scratch)
-        Self.check("attention dq", x: q, analytic: dq.array, loss: loss)
-        Self.check("attention dk", x: k, analytic: dk.array, loss: loss)
-        Self.check("attention dv", x: v, analytic: dv.array, loss: loss)
+        AttentionOp.backward(q: q.p, k: k.p, v: v.p, out: out.p, lse: lse.p, dOut: dOut.p, dq: dq.p, dk: dk.p, dv: dv.p, shape: shape,
+                             scratch: scratch, rowBlock: rowBlock)
+        Self.check("attention dq (block \(rowBlock))", x: q, analytic: dq.array, loss: loss)
+        Self.check("attention dk (block \(rowBlock))", x: k, analytic: dk.array, loss: loss)
+        Self.check("attention dv (block \(rowBlock))", x: v, analytic: dv.array, loss: loss)
+        // Against a direct softmax(q·kᵀ/√D)·v per head in Float64.
+        _ = loss()
+        var worst = 0.0
+        for h in 0..<shape.H {
+            let g = h / shape.groupSize
+            for t in 0..<T {
+                let scores = (0...t).map { j in (0..<shape.D).reduce(0.0) { $0 + Double(q.p[t * shape.qDim + h * shape.D + $1]) * Double(k.p[j * shape.kvDim + g * shape.D + $1]) } / Double(shape.D).squareRoot() }
+                let m = scores.max()!, e = scores.map { exp($0 - m) }, z = e.reduce(0, +)
+                for d in 0..<shape.D {
+                    let o = (0...t).reduce(0.0) { $0 + e[$1] / z * Double(v.p[$1 * shape.kvDim + g * shape.D + d]) }
+                    worst = max(worst, abs(o - Double(out.p[t * shape.qDim + h * shape.D + d])))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "attention output differs from the direct formula by \(worst)")
         // Causality: the first row's output depends on nothing after position 0.
         let before = out.array
         k.p[(T - 1) * shape.kvDim] += 1
@@ -120,14 +138,21 @@ import Testing
         Self.check("swiglu dup", x: up, analytic: dUp.array, loss: loss)
     }
 
-    @Test func linearWithLoRABackwardMatchesFiniteDifferences() {
-        let R = 3, inF = 6, outF = 5, r = 2
+    /// R = 3 adds the LoRA delta per row; R = 9 (more rows than the weight's sides) folds it into the weight.
+    @Test(arguments: [3, 9])
+    func linearWithLoRABackwardMatchesFiniteDifferences(rows R: Int) {
+        let inF = 6, outF = 5, r = 2
         let x = Tensor(random: R * inF, seed: 13), w = Tensor(random: outF * inF, std: 0.5, seed: 14), b = Tensor(random: outF, seed: 15)
         let a = Tensor(random: r * inF, std: 0.5, seed: 16), bl = Tensor(random: outF * r, std: 0.5, seed: 17)
         let dy = Tensor(random: R * outF, seed: 18)
         let dW = Tensor(outF * inF), db = Tensor(outF), dA = Tensor(r * inF), dB = Tensor(outF * r)
-        let layer = LinearLayer(weight: .trainable(value: w.p, grad: dW.p, rows: outF, cols: inF), bias: VectorWeight(value: b.p, grad: db.p),
+        var rng = SplitMix64(seed: 27)
+        let frozen = WeightMatrix(rows: outF, cols: inF, values: (0..<(outF * inF)).map { _ in rng.nextFloat() - 0.5 }, format: .bf16)
+        // Full-parameter weights never carry LoRA; a frozen BF16 base with LoRA is the case that folds.
+        let layer = LinearLayer(weight: .frozen(frozen), bias: VectorWeight(value: b.p, grad: nil),
                                 lora: LoRAWeights(a: a.p, dA: dA.p, b: bl.p, dB: dB.p, rank: r, scale: 2))
+        let plain = LinearLayer(weight: .trainable(value: w.p, grad: dW.p, rows: outF, cols: inF), bias: VectorWeight(value: b.p, grad: db.p),
+                                lora: nil)
         let y = Tensor(R * outF), u = Tensor(R * r)
         let scratch = TrainScratch()
         func loss() -> Double {
@@ -137,11 +162,18 @@ import Testing
         _ = loss()
         let dx = Tensor(R * inF)
         layer.backward(x: x.p, dy: dy.p, dx: dx.p, rows: R, accumulate: false, loraU: u.p, scratch: scratch)
-        Self.check("linear+lora dx", x: x, analytic: dx.array, loss: loss)
-        Self.check("linear dW", x: w, analytic: dW.array, loss: loss)
-        Self.check("linear dbias", x: b, analytic: db.array, loss: loss)
-        Self.check("lora dA", x: a, analytic: dA.array, loss: loss)
-        Self.check("lora dB", x: bl, analytic: dB.array, loss: loss)
+        Self.check("linear+lora dx (R=\(R))", x: x, analytic: dx.array, loss: loss)
+        Self.check("lora dA (R=\(R))", x: a, analytic: dA.array, loss: loss)
+        Self.check("lora dB (R=\(R))", x: bl, analytic: dB.array, loss: loss)
+        func plainLoss() -> Double {
+            plain.forward(x: x.p, y: y.p, rows: R, accumulate: false, loraU: nil, useLoRA: false, scratch: scratch)
+            return Self.weightedSum(y, dy)
+        }
+        let dxPlain = Tensor(R * inF)
+        plain.backward(x: x.p, dy: dy.p, dx: dxPlain.p, rows: R, accumulate: false, loraU: nil, scratch: scratch)
+        Self.check("linear dx (R=\(R))", x: x, analytic: dxPlain.array, loss: plainLoss)
+        Self.check("linear dW (R=\(R))", x: w, analytic: dW.array, loss: plainLoss)
+        Self.check("linear dbias (R=\(R))", x: b, analytic: db.array, loss: plainLoss)
     }
 
     @Test func frozenBF16LinearInputGradientMatchesFiniteDifferences() {
@@ -203,17 +235,23 @@ import Testing
         LogSoftmaxOp.backward(h: h.p, head: head, targets: targets, lse: lse.p, dLogprobs: dLp.p, dh: dh.p, scratch: scratch, blockBudget: 12)
         Self.check("log-softmax dh", x: h, analytic: dh.array, loss: loss)
         Self.check("log-softmax dW_head", x: w, analytic: dW.array, loss: loss)
+        // Frozen head: dh from the expectation E_p[W] accumulated during forward.
+        let frozen = MatrixWeight.frozen(WeightMatrix(rows: V, cols: C, values: w.array))
+        let e = Tensor(N * C), dhFrozen = Tensor(N * C)
+        LogSoftmaxOp.forward(h: h.p, head: frozen, targets: targets, logprobs: lp.p, lse: lse.p, expectation: e.p, scratch: scratch, blockBudget: 12)
+        LogSoftmaxOp.backward(head: frozen, targets: targets, expectation: e.p, dLogprobs: dLp.p, dh: dhFrozen.p, scratch: scratch)
+        Self.check("log-softmax dh (frozen)", x: h, analytic: dhFrozen.array, loss: loss)
     }
 
     @Test func vectorisedExpIsAccurate() {
-        var worst: Float = 0
+        var xs: [Float] = []
         var x: Float = -87
-        while x < 88 {
-            let rel = abs(FastMath.exp(x) - Foundation.exp(x)) / Foundation.exp(x)
-            worst = max(worst, rel)
-            x += 0.0137
-        }
-        print("fast exp: worst relative error \(worst) on [-87, 88]")
+        while x < 88 { xs.append(x); x += 0.0137 }
+        var ys = [Float](repeating: 0, count: xs.count)
+        _ = FastMath.expShifted(xs, shift: 0, into: &ys, count: xs.count)
+        var worst: Float = 0
+        for (x, y) in zip(xs, ys) { worst = max(worst, abs(y - Foundation.exp(x)) / Foundation.exp(x)) }
+        print("vectorised exp: worst relative error \(worst) on [-87, 88]")
         #expect(worst < 5e-7)
     }
 }

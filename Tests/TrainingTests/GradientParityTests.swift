@@ -26,11 +26,13 @@ import Testing
 
     @Test func recomputedActivationsGiveTheSameGradients() throws { try checkFull("tiny-gqa", recompute: true) }
 
-    @Test func loraGradientsMatchPEFT() throws {
+    @Test(arguments: [false, true])
+    func loraGradientsMatchPEFT(recompute: Bool) throws {
         let fx = try BatchFixture.load("tiny-gqa-lora")
         let base = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa"))
         let adapter = try LoRAAdapter.load(directory: TestPaths.training.appendingPathComponent("tiny-gqa-lora-init"), model: base)
         let model = TrainableQwen2(base: base, adapter: adapter)
+        model.recomputeActivations = recompute
         model.zeroGrad()
         let loss = crossEntropyStep(model, fx.sequences)
         print("tiny-gqa-lora: loss \(loss) reference \(fx.loss!) |Δ| \(abs(Double(loss) - fx.loss!))")

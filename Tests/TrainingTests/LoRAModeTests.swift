@@ -92,6 +92,39 @@ import Testing
         #expect(d < 1e-5)
     }
 
+    /// Sequences longer than one attention row block (128) against the inference engine's cached attention.
+    @Test func longSequencesGiveTheInferenceEnginesLogProbs() throws {
+        let base = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa"))
+        let adapter = try LoRAAdapter.load(directory: TestPaths.training.appendingPathComponent("tiny-gqa-lora-init"), model: base)
+        let model = TrainableQwen2(base: base, adapter: adapter)
+        var rng = SplitMix64(seed: 12)
+        let batch = [300, 129, 17].map { n in TrainingSequence(tokens: (0..<n).map { _ in Int(rng.next() % 512) }, targetStart: 3) }
+        let d = maxDifference(model.logprobs(batch, adapterEnabled: true), inferenceLogprobs(base, adapter: adapter, batch))
+        print("sequences of 300/129/17 tokens vs inference engine: max|Δ log-prob| = \(d)")
+        #expect(d < 1e-4)
+    }
+
+    /// Long batches fold LoRA into the widened weights; short ones add it per row. Both must give the same numbers.
+    @Test func foldedAndPerRowLoRAGiveTheSameGradients() throws {
+        let base = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa-bf16"))
+        let adapter = try LoRAAdapter.load(directory: TestPaths.training.appendingPathComponent("tiny-gqa-lora-init"), model: base)
+        var rng = SplitMix64(seed: 8)
+        let batch = (0..<4).map { i in TrainingSequence(tokens: (0..<(50 + 7 * i)).map { _ in Int(rng.next() % 512) }, targetStart: 10) }
+        #expect(batch.reduce(0) { $0 + $1.tokens.count } > base.config.intermediateSize, "batch must be long enough to fold")
+        let folded = TrainableQwen2(base: base, adapter: adapter), perRow = TrainableQwen2(base: base, adapter: adapter)
+        perRow.scratch.foldLoRA = false
+        folded.zeroGrad(); perRow.zeroGrad()
+        let lf = crossEntropyStep(folded, batch), lp = crossEntropyStep(perRow, batch)
+        #expect(abs(lf - lp) < 1e-5)
+        var worst: Float = 0
+        for name in folded.parameters.names {
+            let a = folded.parameters.grad(name), b = perRow.parameters.grad(name)
+            worst = max(worst, zip(a, b).map { abs($0 - $1) }.max()! / b.map(abs).max()!)
+        }
+        print("folded vs per-row LoRA: loss \(lf) vs \(lp), worst relative gradient difference \(worst)")
+        #expect(worst < 1e-4)
+    }
+
     @Test func bf16BaseGivesTheGradientsOfItsF32Widening() throws {
         let bf16 = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa-bf16"))
         let widened = try Qwen2Model.load(directory: TestPaths.model("tiny-gqa-bf16"), format: .f32)

@@ -4,7 +4,8 @@ import Scoring
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [EngineBench.self, LoadBench.self, StorageBench.self])
+        commandName: "bench", abstract: "Benchmarks.",
+        subcommands: [EngineBench.self, TrainBench.self, LoadBench.self, StorageBench.self])
 }
 
 struct EngineBench: ParsableCommand {

@@ -24,8 +24,12 @@ struct LoadBench: AsyncParsableCommand {
     func run() async throws {
         let levels = concurrency.split(separator: ",").compactMap { Int($0) }
         guard !levels.isEmpty else { throw ValidationError("--concurrency needs at least one integer") }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(120))))
+        var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(300)))
+        // One connection per worker: the default pool (8 per host) would queue the rest inside the client.
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let ackedFile: LineWriter? = try acked.map { try LineWriter(path: $0) }
+        let errorLog = ErrorLog()
         print("level  requests  ok     errors  req/s    p50 ms   p90 ms   p99 ms   statuses")
         for c in levels {
             let deadline = Date().addingTimeInterval(seconds)
@@ -48,7 +52,7 @@ struct LoadBench: AsyncParsableCommand {
                             req.body = .bytes(ByteBuffer(bytes: body))
                             let t0 = Date()
                             do {
-                                let resp = try await client.execute(req, timeout: .seconds(120))
+                                let resp = try await client.execute(req, timeout: .seconds(300))
                                 let bytes = try await resp.body.collect(upTo: 1 << 20)
                                 let ms = Date().timeIntervalSince(t0) * 1000
                                 out.append((Int(resp.status.code), ms))
@@ -58,6 +62,7 @@ struct LoadBench: AsyncParsableCommand {
                                     ackedFile.write(id)
                                 }
                             } catch {
+                                errorLog.note(error)
                                 out.append((0, Date().timeIntervalSince(t0) * 1000))
                                 try? await Task.sleep(for: .milliseconds(50))
                             }
@@ -80,6 +85,7 @@ struct LoadBench: AsyncParsableCommand {
                          statuses.sorted { $0.key < $1.key }.map { "\($0.key == 0 ? "conn" : String($0.key)):\($0.value)" }.joined(separator: " ")))
         }
         ackedFile?.close()
+        if let first = errorLog.first { print("first client error: \(first)") }
         try await client.shutdown()
     }
 }
@@ -112,4 +118,12 @@ final class LineWriter: @unchecked Sendable {
         try? handle.synchronize()
         try? handle.close()
     }
+}
+
+/// Remembers the first transport error, to say why requests failed.
+final class ErrorLog: @unchecked Sendable {
+    private var value: String?
+    private let lock = NSLock()
+    func note(_ error: Error) { lock.lock(); if value == nil { value = "\(error)" }; lock.unlock() }
+    var first: String? { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -39,9 +39,17 @@ public enum Sampler {
     }
 
     /// Chooses a token from logits [V]. `allowed` (when given) restricts the choice to those ids.
+    /// With `plainLogprob: false` the log-probability under the unmasked distribution is not computed (it costs a pass
+    /// over the whole vocabulary), and for greedy unconstrained choices neither is the probability (both are NaN).
     public static func sample(logits: UnsafeBufferPointer<Float>, allowed: [Int]?, parameters p: SamplingParameters,
-                              rng: inout SplitMix64) -> SampledToken {
+                              rng: inout SplitMix64, plainLogprob: Bool = true) -> SampledToken {
         let V = logits.count
+        if !plainLogprob && p.isGreedy && allowed == nil {
+            var best = 0
+            var bestValue = -Float.infinity
+            for i in 0..<V where logits[i] > bestValue { best = i; bestValue = logits[i] }
+            return SampledToken(token: best, probability: .nan, logprob: .nan)
+        }
         // log-sum-exp of the unmasked distribution, for the plain log-probability.
         var maxAll = -Float.infinity
         for x in logits { maxAll = max(maxAll, x) }

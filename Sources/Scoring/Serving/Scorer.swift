@@ -255,7 +255,8 @@ public final class Scorer: @unchecked Sendable {
             let allowed = s.constraint.allowedTokens()
             if allowed == nil { Sampler.ban(s.constraint.disallowedTokens(), in: &logits[i]) }
             let chosen = logits[i].withUnsafeBufferPointer {
-                Sampler.sample(logits: $0, allowed: allowed, parameters: options.sampling, rng: &s.rng)
+                // Serving needs no plain log-probabilities; confidence comes from the constrained digits.
+                Sampler.sample(logits: $0, allowed: allowed, parameters: options.sampling, rng: &s.rng, plainLogprob: false)
             }
             s.generated.append(chosen.token)
             s.lastToken = chosen.token

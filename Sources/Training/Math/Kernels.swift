@@ -1,6 +1,7 @@
 import CBLAS
 import Foundation
 import Scoring
+import TrainingKernels
 
 /// Dense products the backward passes need beyond `Linear`'s, and vectorised elementwise helpers.
 /// Every matrix is row-major Float32; `ld*` are row strides.
@@ -65,65 +66,17 @@ enum Blas {
     }
 }
 
-/// A vectorised exp (Cephes `expf`'s range reduction and polynomial, about 1 ulp on the range used here), because
-/// attention, SwiGLU and the vocabulary log-softmax evaluate hundreds of millions of exponentials per training step and
-/// libm's scalar `expf` would dominate them.
+/// Vectorised exp-based loops live in the TrainingKernels C target (AVX-512 intrinsics with a scalar fallback):
+/// attention, SwiGLU and the vocabulary log-softmax evaluate hundreds of millions of exponentials per training step,
+/// and neither libm's scalar `expf` nor Swift's generic SIMD types keep up with them.
 enum FastMath {
-    @inline(__always)
-    static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let xc = x.clamped(lowerBound: SIMD16(repeating: -87.0), upperBound: SIMD16(repeating: 88.0))
-        // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: the sum's low mantissa bits hold n.
-        let t = xc * 1.442_695_04 + 12_582_912.0
-        let n = t - 12_582_912.0
-        var r = xc - n * 0.693_359_375
-        r = r - n * -2.121_944_4e-4
-        var p = SIMD16<Float>(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let y = p * (r * r) + r + 1
-        let e = (unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        return y * unsafeBitCast(e, to: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    static func exp(_ x: Float) -> Float { exp(SIMD16(repeating: x))[0] }
-
     /// y[i] = exp(x[i] − shift), returning Σ y[i]. x and y may alias.
     @inline(__always)
     static func expShifted(_ x: UnsafePointer<Float>, shift: Float, into y: UnsafeMutablePointer<Float>, count n: Int) -> Float {
-        var acc = SIMD16<Float>(repeating: 0)
-        let s = SIMD16<Float>(repeating: shift)
-        var i = 0
-        while i + 16 <= n {
-            let e = exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self) - s)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: e, as: SIMD16<Float>.self)
-            acc += e
-            i += 16
-        }
-        var total = acc.sum()
-        if i < n {
-            var tail = SIMD16<Float>(repeating: -.infinity)
-            for j in i..<n { tail[j - i] = x[j] - shift }
-            let e = exp(tail)
-            for j in i..<n { y[j] = e[j - i]; total += e[j - i] }
-        }
-        return total
+        tk_exp_sum(x, shift, y, Int64(n))
     }
 
     /// max of n > 0 values.
     @inline(__always)
-    static func max(_ x: UnsafePointer<Float>, count n: Int) -> Float {
-        var m = SIMD16<Float>(repeating: -.infinity)
-        var i = 0
-        while i + 16 <= n {
-            m = pointwiseMax(m, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self))
-            i += 16
-        }
-        var r = m.max()
-        while i < n { r = Swift.max(r, x[i]); i += 1 }
-        return r
-    }
+    static func max(_ x: UnsafePointer<Float>, count n: Int) -> Float { tk_max(x, Int64(n)) }
 }

@@ -65,18 +65,20 @@ final class PassState {
     let hFinal: UnsafeMutablePointer<Float>   // [N, C] after the final norm
     let headLse: UnsafeMutablePointer<Float>  // [N]
     let logprobs: UnsafeMutablePointer<Float> // [N]
+    /// Frozen head only: E_p[W] per scored row [N, C], from which backward gets dh without a second vocabulary pass.
+    let headExpectation: UnsafeMutablePointer<Float>?
     let adapterEnabled: Bool
     var consumed = false
 
-    static func floats(layout: BatchLayout, config c: Qwen2Config, ranks: [Int], recompute: Bool) -> Int {
+    static func floats(layout: BatchLayout, config c: Qwen2Config, ranks: [Int], recompute: Bool, frozenHead: Bool) -> Int {
         let R = layout.R, N = layout.N, C = c.hiddenSize
         let perLayer = recompute ? Carver.rounded(R * C) : LayerActivations.floats(rows: R, config: c, ranks: ranks)
-        return c.numHiddenLayers * perLayer + 2 * Carver.rounded(N * C) + 3 * Carver.rounded(N)
+        return c.numHiddenLayers * perLayer + (frozenHead ? 3 : 2) * Carver.rounded(N * C) + 3 * Carver.rounded(N)
     }
 
-    init(layout: BatchLayout, config c: Qwen2Config, ranks: [Int], recompute: Bool, adapterEnabled: Bool, pool: ArenaPool) {
+    init(layout: BatchLayout, config c: Qwen2Config, ranks: [Int], recompute: Bool, frozenHead: Bool, adapterEnabled: Bool, pool: ArenaPool) {
         self.layout = layout; self.pool = pool; self.adapterEnabled = adapterEnabled
-        arena = pool.take(Self.floats(layout: layout, config: c, ranks: ranks, recompute: recompute))
+        arena = pool.take(Self.floats(layout: layout, config: c, ranks: ranks, recompute: recompute, frozenHead: frozenHead))
         var carver = Carver(arena.pointer)
         let R = layout.R, N = layout.N, C = c.hiddenSize
         if recompute {
@@ -88,6 +90,7 @@ final class PassState {
         }
         xSel = carver.take(N * C); hFinal = carver.take(N * C)
         finalRstd = carver.take(N); headLse = carver.take(N); logprobs = carver.take(N)
+        headExpectation = frozenHead ? carver.take(N * C) : nil
     }
 
     deinit { pool.give(arena) }

@@ -9,16 +9,18 @@ extension TrainableQwen2 {
     public func forward(_ batch: [TrainingSequence]) -> ForwardPass {
         let layout = BatchLayout(batch, vocabSize: config.vocabSize)
         checkPositions(layout)
-        let state = PassState(layout: layout, config: config, ranks: loraRanks, recompute: recomputeActivations, adapterEnabled: true, pool: pool)
+        let state = PassState(layout: layout, config: config, ranks: loraRanks, recompute: recomputeActivations, frozenHead: lmHead.grad == nil,
+                              adapterEnabled: true, pool: pool)
         let ctx = PassContext(config: config, layout: layout, rope: rope, scratch: scratch)
         let x = scratch.get(.x, layout.R * ctx.C)    // [R, C] residual stream
         EmbeddingOp.forward(tokens: layout.tokens, table: embedding, x: x)
         let shared = recomputeActivations ? sharedLayerActivations(rows: layout.R) : nil
         for (l, layer) in layers.enumerated() {
             if recomputeActivations { state.checkpoints[l].update(from: x, count: layout.R * ctx.C) }
-            layer.forward(x: x, acts: shared ?? state.layers[l], useLoRA: true, keepLSE: shared == nil, ctx)
+            scratch.times.time("layers.fwd") { layer.forward(x: x, acts: shared ?? state.layers[l], useLoRA: true, keepLSE: shared == nil, ctx) }
         }
-        head(x: x, layout: layout, xSel: state.xSel, rstd: state.finalRstd, h: state.hFinal, lse: state.headLse, logprobs: state.logprobs)
+        head(x: x, layout: layout, xSel: state.xSel, rstd: state.finalRstd, h: state.hFinal, lse: state.headLse, logprobs: state.logprobs,
+             expectation: state.headExpectation)
         return ForwardPass(logprobs: layout.split(state.logprobs), state: state)
     }
 
@@ -40,7 +42,13 @@ extension TrainableQwen2 {
         for d in dLogprobs { for g in d { dLp[n] = g; n += 1 } }
         let dhF = scratch.get(.dhFinal, N * C)          // [N, C]
         dhF.update(repeating: 0, count: N * C)
-        LogSoftmaxOp.backward(h: state.hFinal, head: lmHead, targets: layout.targets, lse: state.headLse, dLogprobs: dLp, dh: dhF, scratch: scratch)
+        scratch.times.time("head") {
+            if let e = state.headExpectation {
+                LogSoftmaxOp.backward(head: lmHead, targets: layout.targets, expectation: e, dLogprobs: dLp, dh: dhF, scratch: scratch)
+            } else {
+                LogSoftmaxOp.backward(h: state.hFinal, head: lmHead, targets: layout.targets, lse: state.headLse, dLogprobs: dLp, dh: dhF, scratch: scratch)
+            }
+        }
         // Final norm, at the scored rows only.
         let dx = scratch.get(.dx, R * C)                 // [R, C]
         dx.update(repeating: 0, count: R * C)
@@ -48,20 +56,20 @@ extension TrainableQwen2 {
             RMSNormOp.backward(x: state.xSel + j * C, weight: finalNorm.value, rstd: state.finalRstd + j, dy: dhF + j * C,
                                dx: dx + row * C, dWeight: finalNorm.grad, rows: 1, channels: C)
         }
-        // Layers in reverse.
-        let shared = recomputeActivations ? sharedLayerActivations(rows: R) : nil
+        // Layers in reverse (re-running each layer first when the pass kept only its input).
+        let shared = state.layers.isEmpty ? sharedLayerActivations(rows: R) : nil
         let embeddingGrad = embedding.grad
         for l in layers.indices.reversed() {
             let acts: LayerActivations
             if let shared {
                 let x = scratch.get(.x, R * C)
                 x.update(from: state.checkpoints[l], count: R * C)
-                layers[l].forward(x: x, acts: shared, useLoRA: state.adapterEnabled, keepLSE: true, ctx)
+                scratch.times.time("layers.recompute") { layers[l].forward(x: x, acts: shared, useLoRA: state.adapterEnabled, keepLSE: true, ctx) }
                 acts = shared
             } else {
                 acts = state.layers[l]
             }
-            layers[l].backward(dx: dx, acts: acts, needInputGrad: l > 0 || embeddingGrad != nil, ctx)
+            scratch.times.time("layers.bwd") { layers[l].backward(dx: dx, acts: acts, needInputGrad: l > 0 || embeddingGrad != nil, ctx) }
         }
         if let embeddingGrad { EmbeddingOp.backward(tokens: layout.tokens, dx: dx, dTable: embeddingGrad, channels: C) }
     }
@@ -86,11 +94,14 @@ extension TrainableQwen2 {
 
     /// Final norm at the scored rows, then the LM head and log-softmax.
     private func head(x: UnsafePointer<Float>, layout: BatchLayout, xSel: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
-                      h: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, logprobs: UnsafeMutablePointer<Float>) {
+                      h: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, logprobs: UnsafeMutablePointer<Float>,
+                      expectation: UnsafeMutablePointer<Float>? = nil) {
         let C = config.hiddenSize, N = layout.N
         for (j, row) in layout.selected.enumerated() { (xSel + j * C).update(from: x + row * C, count: C) }
         RMSNormOp.forward(x: xSel, weight: finalNorm.value, y: h, rstd: rstd, rows: N, channels: C, eps: config.rmsNormEps)
-        LogSoftmaxOp.forward(h: h, head: lmHead, targets: layout.targets, logprobs: logprobs, lse: lse, scratch: scratch)
+        scratch.times.time("head") {
+            LogSoftmaxOp.forward(h: h, head: lmHead, targets: layout.targets, logprobs: logprobs, lse: lse, expectation: expectation, scratch: scratch)
+        }
     }
 
     /// One layer's activations in scratch memory (recompute and no-grad passes).

@@ -10,8 +10,9 @@ import Scoring
 /// - **lora**: the base `Qwen2Model` is frozen (F32 or BF16 weights read through `Linear`, never written) and only the
 ///   LoRA A/B tensors are trainable (PEFT names).
 ///
-/// Not thread-safe: one thread drives a model at a time (its scratch memory is shared between passes).
-public final class TrainableQwen2 {
+/// Not thread-safe: one thread (or task) drives a model at a time, since its scratch memory is shared between passes.
+/// It is `Sendable` so a background job can own it.
+public final class TrainableQwen2: @unchecked Sendable {
     public enum Mode: String, Sendable, Codable { case full, lora }
 
     public let config: Qwen2Config

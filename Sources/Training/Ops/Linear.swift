@@ -53,6 +53,11 @@ struct LoRAWeights {
 }
 
 /// One projection of a decoder layer: y = x · Wᵀ (+ bias) (+ LoRA delta).
+///
+/// A frozen base weight is read in row blocks as F32 (BF16 widened, as `Linear.forward` does). When the batch has more
+/// rows than the weight has columns, the LoRA delta is folded into that F32 block (W + scale·B·A, one rank-r product
+/// per block) rather than added per row (scale·(x·Aᵀ)·Bᵀ, one rank-r product over R × out): same sum, fewer of the
+/// memory-bound rank-r updates. Backward folds it likewise into dx = dy · (W + scale·B·A) when R > out.
 struct LinearLayer {
     let weight: MatrixWeight
     let bias: VectorWeight?
@@ -60,26 +65,55 @@ struct LinearLayer {
     var inFeatures: Int { weight.cols }
     var outFeatures: Int { weight.rows }
 
-    /// Rows of a BF16 weight widened per product: bounds the scratch to 64 MiB.
+    /// Floats of one widened (and possibly LoRA-merged) weight block: bounds the scratch to 64 MiB.
     static let widenBudget = 16 << 20
 
-    /// y[R, out] (+)= x[R, in] · Wᵀ + bias; with LoRA also u = x · Aᵀ (kept for backward) and y += scale · u · Bᵀ.
+    /// Rows r0 ..< r0+count of W (+ scale·B·A when `merged` is given) as F32: the tensor itself when it is F32 and
+    /// nothing is merged, else a copy in `tmp`.
+    private func effectiveRows(_ r0: Int, _ count: Int, merged: LoRAWeights?, tmp: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        let k = inFeatures
+        guard let m = merged else { return weight.rowsF32(r0, count, scratch: tmp) }
+        let w = weight.rowsF32(r0, count, scratch: tmp)
+        if w != UnsafePointer(tmp) { tmp.update(from: w, count: count * k) }
+        Blas.gemmNN(m: count, n: k, k: m.rank, alpha: m.scale, a: m.b + r0 * m.rank, lda: m.rank, b: m.a, ldb: k, beta: 1, c: tmp, ldc: k)
+        return UnsafePointer(tmp)
+    }
+
+    /// Calls body(r0, rows, W_eff block) over row blocks of the weight.
+    private func forEachBlock(merged: LoRAWeights?, scratch: TrainScratch, _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+        let n = outFeatures, k = inFeatures
+        let needsCopy = merged != nil || weight.needsWidening
+        let block = needsCopy ? max(1, min(n, Self.widenBudget / k)) : n
+        let tmp = scratch.get(.widen, needsCopy ? block * k : 1)
+        var r0 = 0
+        while r0 < n {
+            let rows = min(block, n - r0)
+            body(r0, rows, effectiveRows(r0, rows, merged: merged, tmp: tmp))
+            r0 += rows
+        }
+    }
+
+    /// y[R, out] (+)= x[R, in] · Wᵀ + bias (+ LoRA). With LoRA and `loraU` given, also u = x · Aᵀ, kept for backward.
     func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows R: Int, accumulate: Bool,
                  loraU: UnsafeMutablePointer<Float>?, useLoRA: Bool, scratch: TrainScratch) {
-        let n = outFeatures, k = inFeatures
-        switch weight {
-        case let .trainable(value, _, _, _):
-            Blas.gemmNT(m: R, n: n, k: k, a: x, lda: k, b: value, ldb: k, beta: accumulate ? 1 : 0, c: y, ldc: n)
-        case .frozen(let w):
-            Linear.forward(x: x, ldx: k, w: w, bias: nil, y: y, ldy: n, m: R, accumulate: accumulate, scratch: scratch.engine)
+        let n = outFeatures, k = inFeatures, t = scratch.times
+        let lora = useLoRA ? self.lora : nil
+        let merged = (lora != nil && scratch.foldLoRA && R > k) ? lora : nil
+        t.time("linear") {
+            forEachBlock(merged: merged, scratch: scratch) { r0, rows, w in
+                Blas.gemmNT(m: R, n: rows, k: k, a: x, lda: k, b: w, ldb: k, beta: accumulate ? 1 : 0, c: y + r0, ldc: n)
+            }
+            if let bias {
+                for r in 0..<R { Blas.add(bias.value, into: y + r * n, count: n) }
+            }
         }
-        if let bias {
-            for r in 0..<R { Blas.add(bias.value, into: y + r * n, count: n) }
-        }
-        if useLoRA, let lora {
+        guard let lora, loraU != nil || merged == nil else { return }
+        t.time("lora") {
             let u = loraU ?? scratch.get(.loraU, R * lora.rank)   // [R, r]
             Blas.gemmNT(m: R, n: lora.rank, k: k, a: x, lda: k, b: lora.a, ldb: k, beta: 0, c: u, ldc: lora.rank)
-            Blas.gemmNT(m: R, n: n, k: lora.rank, alpha: lora.scale, a: u, lda: lora.rank, b: lora.b, ldb: lora.rank, beta: 1, c: y, ldc: n)
+            if merged == nil {
+                Blas.gemmNT(m: R, n: n, k: lora.rank, alpha: lora.scale, a: u, lda: lora.rank, b: lora.b, ldb: lora.rank, beta: 1, c: y, ldc: n)
+            }
         }
     }
 
@@ -87,29 +121,28 @@ struct LinearLayer {
     /// dA += (scale · dy · B)ᵀ · x (LoRA); and dx[R, in] (+)= dy · W + (scale · dy · B) · A when dx is given.
     func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, rows R: Int, accumulate: Bool,
                   loraU: UnsafePointer<Float>?, scratch: TrainScratch) {
-        let n = outFeatures, k = inFeatures
-        if let dW = weight.grad {
-            Blas.gemmTN(m: n, n: k, k: R, a: dy, lda: n, b: x, ldb: k, beta: 1, c: dW, ldc: k)
-        }
-        if let dBias = bias?.grad { Blas.addColumnSums(dy, ldx: n, rows: R, cols: n, into: dBias) }
-        if let dx {
-            let block = max(1, min(n, Self.widenBudget / k))
-            let tmp = weight.needsWidening ? scratch.get(.widen, block * k) : scratch.get(.widen, 1)
-            var r0 = 0
-            while r0 < n {
-                let rows = min(block, n - r0)
-                let w = weight.rowsF32(r0, rows, scratch: tmp)
-                Blas.gemmNN(m: R, n: k, k: rows, a: dy + r0, lda: n, b: w, ldb: k, beta: (r0 == 0 && !accumulate) ? 0 : 1, c: dx, ldc: k)
-                r0 += rows
+        let n = outFeatures, k = inFeatures, t = scratch.times
+        let merged = (lora != nil && scratch.foldLoRA && dx != nil && R > n) ? lora : nil
+        t.time("linear") {
+            if let dW = weight.grad {
+                Blas.gemmTN(m: n, n: k, k: R, a: dy, lda: n, b: x, ldb: k, beta: 1, c: dW, ldc: k)
+            }
+            if let dBias = bias?.grad { Blas.addColumnSums(dy, ldx: n, rows: R, cols: n, into: dBias) }
+            if let dx {
+                forEachBlock(merged: merged, scratch: scratch) { r0, rows, w in
+                    Blas.gemmNN(m: R, n: k, k: rows, a: dy + r0, lda: n, b: w, ldb: k, beta: (r0 == 0 && !accumulate) ? 0 : 1, c: dx, ldc: k)
+                }
             }
         }
-        if let lora, let loraU {
+        guard let lora else { return }
+        guard let loraU else { preconditionFailure("LoRA backward needs the u = x·Aᵀ kept by forward") }
+        t.time("lora") {
             let r = lora.rank
             Blas.gemmTN(m: n, n: r, k: R, alpha: lora.scale, a: dy, lda: n, b: loraU, ldb: r, beta: 1, c: lora.dB, ldc: r)
             let du = scratch.get(.loraDU, R * r) // [R, r]
             Blas.gemmNN(m: R, n: r, k: n, alpha: lora.scale, a: dy, lda: n, b: lora.b, ldb: r, beta: 0, c: du, ldc: r)
             Blas.gemmTN(m: r, n: k, k: R, a: du, lda: r, b: x, ldb: k, beta: 1, c: lora.dA, ldc: k)
-            if let dx { Blas.gemmNN(m: R, n: k, k: r, a: du, lda: r, b: lora.a, ldb: k, beta: 1, c: dx, ldc: k) }
+            if let dx, merged == nil { Blas.gemmNN(m: R, n: k, k: r, a: du, lda: r, b: lora.a, ldb: k, beta: 1, c: dx, ldc: k) }
         }
     }
 }

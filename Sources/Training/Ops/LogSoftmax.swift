@@ -1,10 +1,16 @@
 import Foundation
 import Scoring
+import TrainingKernels
 
 /// The LM head and log-softmax over the vocabulary at selected positions only:
 /// logprob[n] = (h[n] · Wᵀ)[target[n]] − logsumexp(h[n] · Wᵀ).
 /// The [N, V] logits are never materialised: the vocabulary is walked in blocks (each BF16 block widened once per pass)
-/// with an online log-sum-exp, and backward recomputes each block's logits from the kept log-sum-exp.
+/// with an online log-sum-exp.
+///
+/// Gradient: d logprob[n] / d h[n] = W[target] − Σ_j p_j·W[j] = W[target] − E_p[W]. The expectation does not depend on
+/// dlogprob, so with a frozen head forward accumulates it block by block (rescaled as the running max moves, as
+/// FlashAttention does with its output) and backward is a row difference — no second pass over the vocabulary.
+/// A trainable head needs dW = dlogitsᵀ · h, so its backward recomputes each block's logits from the kept log-sum-exp.
 enum LogSoftmaxOp {
     /// Logits held at once: [positions, vocabulary block] ≤ this many floats (64 MiB).
     static let blockBudget = 16 << 20
@@ -15,49 +21,65 @@ enum LogSoftmaxOp {
         return (positions, vocab)
     }
 
-    /// h: [N, C]; head: [V, C]; targets: [N]; logprobs, lse: [N].
+    /// h: [N, C]; head: [V, C]; targets: [N]; logprobs, lse: [N]; expectation (optional): [N, C] receives E_p[W].
     static func forward(h: UnsafePointer<Float>, head: MatrixWeight, targets: [Int32], logprobs: UnsafeMutablePointer<Float>,
-                        lse: UnsafeMutablePointer<Float>, scratch: TrainScratch, blockBudget: Int = blockBudget) {
+                        lse: UnsafeMutablePointer<Float>, expectation: UnsafeMutablePointer<Float>? = nil, scratch: TrainScratch,
+                        blockBudget: Int = blockBudget) {
         let N = targets.count, V = head.rows, C = head.cols
         guard N > 0 else { return }
         let (P, VB) = blocks(N: N, V: V, budget: blockBudget)
-        let logits = scratch.get(.logits, P * VB)          // [P, VB]
+        let probs = scratch.get(.logits, P * VB)           // [P, VB] logits, then exp(logit − running max)
         let wide = scratch.get(.headWiden, head.needsWidening ? VB * C : 1)
         let runMax = scratch.get(.runMax, N)               // [N]
         let runSum = scratch.get(.runSum, N)               // [N]
+        let rescale = scratch.get(.rescale, N)             // [N]
         runMax.update(repeating: -.infinity, count: N)
         runSum.update(repeating: 0, count: N)
-        var v0 = 0
-        while v0 < V {
-            let vb = min(VB, V - v0)
-            let w = head.rowsF32(v0, vb, scratch: wide)     // [vb, C]
-            var n0 = 0
-            while n0 < N {
-                let np = min(P, N - n0)
-                Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: logits, ldc: vb)
-                for i in 0..<np {
-                    let n = n0 + i, row = logits + i * vb
-                    let t = Int(targets[n]) - v0
-                    if t >= 0 && t < vb { logprobs[n] = row[t] }
-                    let bm = FastMath.max(row, count: vb)
-                    if bm > runMax[n] {
-                        runSum[n] = runMax[n] == -.infinity ? 0 : runSum[n] * FastMath.exp(runMax[n] - bm)
-                        runMax[n] = bm
+        expectation?.update(repeating: 0, count: N * C)
+        targets.withUnsafeBufferPointer { tg in
+            var v0 = 0
+            while v0 < V {
+                let vb = min(VB, V - v0)
+                let w = head.rowsF32(v0, vb, scratch: wide)     // [vb, C]
+                var n0 = 0
+                while n0 < N {
+                    let np = min(P, N - n0)
+                    Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: probs, ldc: vb)
+                    tk_lse_block(probs, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, runMax + n0, runSum + n0, logprobs + n0,
+                                 expectation == nil ? nil : rescale + n0)
+                    if let e = expectation {
+                        // e ← e · rescale + exp(logits − max) · W_block
+                        for i in 0..<np where rescale[n0 + i] != 1 { Blas.scale(e + (n0 + i) * C, by: rescale[n0 + i], count: C) }
+                        Blas.gemmNN(m: np, n: C, k: vb, a: probs, lda: vb, b: w, ldb: C, beta: 1, c: e + n0 * C, ldc: C)
                     }
-                    runSum[n] += FastMath.expShifted(row, shift: runMax[n], into: row, count: vb)
+                    n0 += np
                 }
-                n0 += np
+                v0 += vb
             }
-            v0 += vb
         }
         for n in 0..<N {
             lse[n] = runMax[n] + log(runSum[n])
             logprobs[n] -= lse[n]
+            if let e = expectation { Blas.scale(e + n * C, by: 1 / runSum[n], count: C) }
         }
     }
 
-    /// d logprob[n] / d logit[n, j] = δ(j, target) − softmax_j, so dlogits = dlogprob · (onehot − p).
-    /// dh[N, C] += dlogits · W; dW[V, C] += dlogitsᵀ · h when the head is trainable.
+    /// Frozen head: dh[n] += dlogprob[n] · (W[target[n]] − E_p[W]).
+    static func backward(head: MatrixWeight, targets: [Int32], expectation: UnsafePointer<Float>, dLogprobs: UnsafePointer<Float>,
+                         dh: UnsafeMutablePointer<Float>, scratch: TrainScratch) {
+        let C = head.cols
+        let row = scratch.get(.headRow, C)                 // [C]
+        for (n, t) in targets.enumerated() {
+            let d = dLogprobs[n]
+            guard d != 0 else { continue }
+            head.row(Int(t), into: row)
+            let e = expectation + n * C, out = dh + n * C
+            for c in 0..<C { out[c] += d * (row[c] - e[c]) }
+        }
+    }
+
+    /// Trainable head: d logprob[n] / d logit[n, j] = δ(j, target) − softmax_j, so dlogits = dlogprob · (onehot − p)
+    /// (recomputed per block from the kept lse); dh[N, C] += dlogits · W and dW[V, C] += dlogitsᵀ · h.
     static func backward(h: UnsafePointer<Float>, head: MatrixWeight, targets: [Int32], lse: UnsafePointer<Float>,
                          dLogprobs: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>?, scratch: TrainScratch,
                          blockBudget: Int = blockBudget) {
@@ -66,30 +88,26 @@ enum LogSoftmaxOp {
         let (P, VB) = blocks(N: N, V: V, budget: blockBudget)
         let dLogits = scratch.get(.logits, P * VB)         // [P, VB]
         let wide = scratch.get(.headWiden, head.needsWidening ? VB * C : 1)
-        var v0 = 0
-        while v0 < V {
-            let vb = min(VB, V - v0)
-            let w = head.rowsF32(v0, vb, scratch: wide)     // [vb, C]
-            var n0 = 0
-            while n0 < N {
-                let np = min(P, N - n0)
-                Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: dLogits, ldc: vb)
-                for i in 0..<np {
-                    let n = n0 + i, row = dLogits + i * vb, d = dLogprobs[n]
-                    _ = FastMath.expShifted(row, shift: lse[n], into: row, count: vb)
-                    Blas.scale(row, by: -d, count: vb)
-                    let t = Int(targets[n]) - v0
-                    if t >= 0 && t < vb { row[t] += d }
+        targets.withUnsafeBufferPointer { tg in
+            var v0 = 0
+            while v0 < V {
+                let vb = min(VB, V - v0)
+                let w = head.rowsF32(v0, vb, scratch: wide)     // [vb, C]
+                var n0 = 0
+                while n0 < N {
+                    let np = min(P, N - n0)
+                    Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: dLogits, ldc: vb)
+                    tk_logsoftmax_block_backward(dLogits, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, lse + n0, dLogprobs + n0)
+                    if let dh {
+                        Blas.gemmNN(m: np, n: C, k: vb, a: dLogits, lda: vb, b: w, ldb: C, beta: 1, c: dh + n0 * C, ldc: C)
+                    }
+                    if let dW = head.grad {
+                        Blas.gemmTN(m: vb, n: C, k: np, a: dLogits, lda: vb, b: h + n0 * C, ldb: C, beta: 1, c: dW + v0 * C, ldc: C)
+                    }
+                    n0 += np
                 }
-                if let dh {
-                    Blas.gemmNN(m: np, n: C, k: vb, a: dLogits, lda: vb, b: w, ldb: C, beta: 1, c: dh + n0 * C, ldc: C)
-                }
-                if let dW = head.grad {
-                    Blas.gemmTN(m: vb, n: C, k: np, a: dLogits, lda: vb, b: h + n0 * C, ldb: C, beta: 1, c: dW + v0 * C, ldc: C)
-                }
-                n0 += np
+                v0 += vb
             }
-            v0 += vb
         }
     }
 }

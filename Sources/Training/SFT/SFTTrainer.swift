@@ -4,7 +4,8 @@ import Scoring
 /// Supervised fine-tuning: batches of variable-length (prompt, completion) samples, cross-entropy on the completion
 /// tokens only, gradient accumulation, AdamW with warmup + decay and clipping, validation loss, and checkpoints that
 /// resume bit for bit (weights, moments, step, RNG, data order).
-public final class SFTTrainer {
+/// Not thread-safe (it drives one model); `Sendable` so a background job can own it.
+public final class SFTTrainer: @unchecked Sendable {
     public let model: TrainableQwen2
     public let optimizer: AdamW
     public let train: [SFTSample]
@@ -32,9 +33,14 @@ public final class SFTTrainer {
                              totalSteps: totalSteps, minRatio: config.minLearningRateRatio)
     }
 
+    /// A fresh epoch order: Fisher–Yates over the trainer's own SplitMix64, spelled out so the order depends only on
+    /// the seed and the checkpointed RNG state, not on the standard library's shuffle.
     private func nextOrder() -> [Int] {
         var order = Array(0..<train.count)
-        if config.shuffle { order.shuffle(using: &state.rng) }
+        guard config.shuffle else { return order }
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(state.rng.next() % UInt64(i + 1)))
+        }
         return order
     }
 
