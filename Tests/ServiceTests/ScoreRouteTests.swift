@@ -137,14 +137,14 @@ import Storage
         let t = try await TestApp.make { $0.queueCapacity = 1; $0.maxBatch = 1 }
         defer { Task { await t.close() } }
         try await t.application.test(.router) { client in
-            let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+            let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?, String?).self) { group in
                 for i in 0..<6 {
                     group.addTask {
                         let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "并发 \#(i)"}"#)
-                        return (r.status, r.headers[.retryAfter])
+                        return (r.status, r.headers[.retryAfter], r.body["id"] as? String)
                     }
                 }
-                var out: [(HTTPResponse.Status, String?)] = []
+                var out: [(HTTPResponse.Status, String?, String?)] = []
                 for try await s in group { out.append(s) }
                 return out
             }
@@ -152,10 +152,15 @@ import Storage
             let refused = statuses.filter { $0.0.code == 503 }
             #expect(!refused.isEmpty)
             #expect(refused.allSatisfy { $0.1 == "1" })
-            let accepted = statuses.filter { $0.0.code == 200 }.count
+            var accepted = 0
+            for s in statuses where s.0.code == 200 { accepted += 1 }
             #expect(accepted >= 1)
+            // Every request answered 200 is in the database.
+            for id in statuses.compactMap(\.2) {
+                #expect(try await t.service.database.requests.get(id: id) != nil, "acknowledged request \(id) is not stored")
+            }
             let stored = try await t.service.database.requests.count()
-            #expect(stored == accepted, "statuses: \(statuses.map { $0.0.code }), stored \(stored)")
+            #expect(stored == accepted, "statuses: \(statuses.map { ($0.0.code, $0.2 ?? "-") }), stored \(stored)")
         }
     }
 }
