@@ -50,12 +50,16 @@ public enum Sampler {
             for i in 0..<V where logits[i] > bestValue { best = i; bestValue = logits[i] }
             return SampledToken(token: best, probability: .nan, logprob: .nan)
         }
-        // log-sum-exp of the unmasked distribution, for the plain log-probability.
+        // log-sum-exp of the unmasked distribution, for the plain log-probability: a pass over the whole vocabulary
+        // with an exp per entry, so only when asked for.
         var maxAll = -Float.infinity
-        for x in logits { maxAll = max(maxAll, x) }
         var sumAll: Double = 0
-        for x in logits { sumAll += Double(expf(x - maxAll)) }
-        let lseAll = maxAll + Float(log(sumAll))
+        var lseAll = Float.nan
+        if plainLogprob || (p.isGreedy && allowed == nil) {
+            for x in logits { maxAll = max(maxAll, x) }
+            for x in logits { sumAll += Double(expf(x - maxAll)) }
+            lseAll = maxAll + Float(log(sumAll))
+        }
 
         var candidates: [Int]
         if let allowed {

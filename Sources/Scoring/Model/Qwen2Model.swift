@@ -86,12 +86,21 @@ public final class Qwen2Model: @unchecked Sendable {
     /// all rows; attention runs per sequence against its own cache. Returns, per sequence, the logits it asked for
     /// ([V] for `.last`, [T·V] row-major for `.all`, empty for `.none`).
     public func forward(_ batch: [SequenceStep], workspace: Workspace) -> [[Float]] {
+        var result = batch.map { _ in [Float]() }
+        forward(batch, workspace: workspace) { seq, logits in result[seq].append(contentsOf: logits) }
+        return result
+    }
+
+    /// The same pass, handing each wanted row of logits ([V], in order) to `body` in place — no copies of the
+    /// vocabulary-sized rows, which matter at every decode step. The buffer is valid only during the call.
+    public func forward(_ batch: [SequenceStep], workspace: Workspace,
+                        logits body: (_ sequence: Int, _ logits: UnsafeMutableBufferPointer<Float>) -> Void) {
         let C = config.hiddenSize, I = config.intermediateSize, V = config.vocabSize
         let H = config.numAttentionHeads, KVH = config.numKeyValueHeads, D = config.D
         let qDim = config.qDim, kvDim = config.kvDim
         let s = workspace.scratch
         let R = batch.reduce(0) { $0 + $1.tokens.count }
-        guard R > 0 else { return batch.map { _ in [] } }
+        guard R > 0 else { return }
 
         // Row layout: sequence i owns rows offsets[i] ..< offsets[i] + T_i.
         var offsets: [Int] = []
@@ -162,8 +171,7 @@ public final class Qwen2Model: @unchecked Sendable {
             case .all: for j in 0..<step.tokens.count { wanted.append((i, offsets[i] + j)) }
             }
         }
-        var result = batch.map { _ in [Float]() }
-        guard !wanted.isEmpty else { return result }
+        guard !wanted.isEmpty else { return }
         let W = wanted.count
         let hf = s.get("hfinal", W * C)
         for (j, w) in wanted.enumerated() {
@@ -172,9 +180,8 @@ public final class Qwen2Model: @unchecked Sendable {
         let logits = s.get("logits", W * V)
         Linear.forward(x: hf, ldx: C, w: lmHead, bias: nil, y: logits, ldy: V, m: W, accumulate: false, scratch: s)
         for (j, w) in wanted.enumerated() {
-            result[w.seq].append(contentsOf: UnsafeBufferPointer(start: logits + j * V, count: V))
+            body(w.seq, UnsafeMutableBufferPointer(start: logits + j * V, count: V))
         }
-        return result
     }
 
     private struct Group { let rows: Range<Int>; let adapter: LoRAAdapter? }

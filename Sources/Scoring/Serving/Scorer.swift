@@ -247,17 +247,17 @@ public final class Scorer: @unchecked Sendable {
                 newTokens += 1
             }
         }
-        var logits = model.forward(steps, workspace: workspace)
         var generatedNow = 0
-        for (i, s) in sequences.enumerated() where sampling[i] {
+        model.forward(steps, workspace: workspace) { i, logits in
+            let s = sequences[i]
+            guard sampling[i] else { return }
             let remaining = options.maxNewTokens - s.generated.count
             s.constraint.budgetNearlyExhausted(remaining: remaining)
             let allowed = s.constraint.allowedTokens()
-            if allowed == nil { Sampler.ban(s.constraint.disallowedTokens(), in: &logits[i]) }
-            let chosen = logits[i].withUnsafeBufferPointer {
-                // Serving needs no plain log-probabilities; confidence comes from the constrained digits.
-                Sampler.sample(logits: $0, allowed: allowed, parameters: options.sampling, rng: &s.rng, plainLogprob: false)
-            }
+            if allowed == nil { for t in s.constraint.disallowedTokens() where t < logits.count { logits[t] = -.infinity } }
+            // Serving needs no plain log-probabilities; confidence comes from the constrained digits.
+            let chosen = Sampler.sample(logits: UnsafeBufferPointer(logits), allowed: allowed, parameters: options.sampling,
+                                        rng: &s.rng, plainLogprob: false)
             s.generated.append(chosen.token)
             s.lastToken = chosen.token
             s.constraint.advance(token: chosen.token, probability: chosen.probability)
