@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/release/safety-server
 
-.PHONY: run test deps build bench-engine bench-train bench-load bench-storage crash-test fixtures
+.PHONY: run test deps build bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export
 
 deps:
 	@bash scripts/install-deps.sh
@@ -35,3 +35,9 @@ crash-test: build
 fixtures:
 	python3 -m venv tools/fixtures/.venv && tools/fixtures/.venv/bin/pip install -r tools/fixtures/requirements.txt
 	tools/fixtures/.venv/bin/python tools/fixtures/make_fixtures.py
+
+# The PEFT export fixture (Tests/Fixtures/training/swift-export): the engine trains and exports a LoRA adapter, PEFT
+# reloads it and must reproduce the engine's logits (needs the venv above; CI only reads the committed files).
+peft-export:
+	$(SWIFT) run safety-server dev export-test-adapter
+	tools/fixtures/.venv/bin/python tools/fixtures/check_peft_export.py

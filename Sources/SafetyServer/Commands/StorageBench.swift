@@ -23,11 +23,11 @@ struct StorageBench: AsyncParsableCommand {
     }
 }
 
-/// Development tools: a random model with the real tokenizer (for load tests and demos without training), and a
-/// check that acknowledged request ids are in the database (the crash test).
+/// Development tools: a random model with the real tokenizer (for load tests and demos without training), a check
+/// that acknowledged request ids are in the database (the crash test), and the Swift half of the PEFT export fixture.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dev", abstract: "Development tools.",
-                                                    subcommands: [RandomModel.self, CheckAcked.self])
+                                                    subcommands: [RandomModel.self, CheckAcked.self, ExportTestAdapter.self])
 
     struct RandomModel: ParsableCommand {
         static let configuration = CommandConfiguration(

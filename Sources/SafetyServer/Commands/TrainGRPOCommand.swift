@@ -6,7 +6,7 @@ import Training
 /// `safety-server train …`: the training tools. (If another `train` group appears, fold these subcommands into it.)
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Trains LoRA adapters for the scoring model.", subcommands: [TrainGRPOCommand.self])
+        commandName: "train", abstract: "Trains the scoring model: SFT (LoRA or full-parameter) and GRPO (LoRA).", subcommands: [TrainSFTCommand.self, TrainGRPOCommand.self])
 }
 
 struct TrainGRPOCommand: ParsableCommand {

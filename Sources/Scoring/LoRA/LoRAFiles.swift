@@ -63,7 +63,7 @@ extension LoRAAdapter {
         for m in namedModules { targets.insert(m.projection.rawValue) }
         cfg.targetModules = .names(targets.sorted())
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(cfg).write(to: directory.appendingPathComponent("adapter_config.json"), options: .atomic)
         var w = SafeTensorsWriter(metadata: ["format": "pt"])
         for m in namedModules {
