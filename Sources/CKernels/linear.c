@@ -220,6 +220,8 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         for (; kk < k; kk += 16) {
             __m256 we[4], wo[4];
             uint16_t tail[4][16] __attribute__((aligned(32)));
+            if ((kk & 31) == 0) // one prefetch per 64-byte line (see block512)
+                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + RN) * k + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) {
                 const uint16_t *src = w + r * k + kk;
                 if (kk + 16 > k) { // tail: copy into a zero-padded block (permuted x is zero-padded too)
@@ -244,6 +246,8 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         int64_t kk = 0;
         for (; kk + 8 <= k; kk += 8) {
             __m256 wv[4];
+            if ((kk & 15) == 0)
+                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + RN) * k + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) wv[r] = _mm256_loadu_ps(w + r * k + kk);
             for (int i = 0; i < RM; i++) {
                 __m256 xv = _mm256_loadu_ps(x + i * ldx + kk);
