@@ -6,6 +6,10 @@
 // CPU kernels of the inference engine. All tensors are row-major float32 unless stated otherwise;
 // bf16 values are raw uint16 bits (the upper half of a float32). Every kernel gives bit-identical
 // results for any thread count; results may differ in the last bits between ISA levels.
+//
+// Kernels may be called from any thread; those that use the thread pool run one at a time (a call
+// waits for the one in progress). Environment: CK_NUM_THREADS (initial pool size), CK_SPIN_US (how
+// long idle workers spin before sleeping, default 200), CK_ISA=scalar|avx2|avx512 (cap the ISA).
 
 // ---- Conversions (convert.c) ----
 
@@ -18,8 +22,8 @@ void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 
 // ---- Threads and instruction sets (pool.c) ----
 
-/// Sets the number of threads kernels use, the caller included; `n <= 0` means the number of online
-/// CPUs. Blocks until no kernel is running. Thread-safe.
+/// Sets the number of threads kernels use, the caller included; `n <= 0` means the number of CPUs this
+/// process may run on. Blocks until no kernel is running. Thread-safe.
 void ck_set_num_threads(int n);
 /// The number of threads kernels use (the caller included).
 int ck_get_num_threads(void);
