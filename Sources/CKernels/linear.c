@@ -147,12 +147,13 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
     const int rn = mch == 8 ? 2 : 4;
     const int64_t nmc = (m + mch - 1) / mch;
     // Weight rows outermost: a block of RN rows stays in L1 while every x row chunk passes over it.
-    // When a chunk of x rows would not stay in L1 (large k, m > 1), split k into ranges and sweep a
-    // group of weight rows per range, saving the accumulators between ranges.
+    // Every x row passes over each block of weight rows, so when x (m rows) would not stay in L1,
+    // split k into ranges and sweep a group of weight rows per range, saving the accumulators between
+    // ranges. (m = 1 streams x from L2 alongside the weights; splitting would not pay.)
     int64_t kstep = k, group = j1 - j0;
-    const int64_t xrows = m < mch ? m : mch;
-    if (xrows > 1 && xrows * k * 4 > X_L1_BYTES) {
-        kstep = X_L1_BYTES / (xrows * 4) / 32 * 32;
+    if (m > 1 && m * k * 4 > X_L1_BYTES) {
+        kstep = X_L1_BYTES / (m * 4) / 32 * 32;
+        if (kstep < 128) kstep = 128;
         group = GROUP_ROWS;
     }
     __m512 *state = NULL;
