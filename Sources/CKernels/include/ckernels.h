@@ -42,7 +42,8 @@ int ck_set_isa_level(int level);
 
 /// y[i, j] = (accumulate ? y[i, j] : 0) + Σ_k x[i, k]·w[j, k] + bias[j] for i < m, j < n, with bf16
 /// weights w [n, k] (PyTorch Linear layout, rows contiguous) and f32 x (row stride ldx) and y (row
-/// stride ldy). `bias` may be NULL. Made for small m (decode batches): w is read once for all rows.
+/// stride ldy). `bias` may be NULL. Made for small m (decode batches, up to ~32): w is read once for all
+/// rows and widened to f32 in registers; products and sums are f32 (no rounding of x to bf16).
 void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float *bias, float *y,
                     int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
 /// Same as ck_linear_bf16 with float32 weights w [n, k].
@@ -60,19 +61,21 @@ void ck_silu_mul(const float *gate, const float *up, float *out, int64_t n);
 void ck_softmax_inplace(float *x, int64_t n);
 /// Rotary embedding in place on x [ntok, nheads, head_dim] (head_dim even), token t at position
 /// positions[t], Hugging Face `rotate_half` pairing (i, i + head_dim/2). Angles are formed as HF does in
-/// float32 (inv_freq = 1 / theta^(2i/head_dim), angle = pos·inv_freq); cos and sin of them are exact.
+/// float32 (inv_freq = 1 / theta^(2i/head_dim), angle = pos·inv_freq); their cos and sin are computed in
+/// double and rounded once.
 void ck_rope(float *x, int64_t ntok, int64_t nheads, int64_t head_dim, const int32_t *positions,
              float theta);
 
 // ---- Attention (attention.c) ----
 
-/// Decode attention of one query token against a KV cache, grouped-query (query head h reads KV head
-/// h / (H / KVH)): q [H, D]; k_cache and v_cache hold T time steps, step t at k_cache + t·kv_stride
-/// laid out [KVH, D] (kv_stride = KVH·D for a dense [T, KVH, D] cache); out [H, D] =
-/// Σ_t softmax_t(q·K[t] / √D) V[t]. T = 0 gives zeros. out must not alias the inputs.
+/// Decode attention of one query token against a KV cache, grouped-query (H a multiple of KVH; query
+/// head h reads KV head h / (H / KVH)): q [H, D]; k_cache and v_cache hold T time steps, step t at
+/// k_cache + t·kv_stride laid out [KVH, D] (kv_stride = KVH·D for a dense [T, KVH, D] cache; 64-byte
+/// aligned rows read fastest); out [H, D] = Σ_t softmax_t(q·K[t] / √D) V[t]. T = 0 gives zeros. out must
+/// not alias the inputs.
 void ck_attention_decode(const float *q, const float *k_cache, const float *v_cache, int64_t kv_stride,
                          int64_t T, int64_t H, int64_t KVH, int64_t D, float *out);
-/// ck_attention_decode for B sequences in one call (threaded over sequences × heads): sequence b uses
+/// ck_attention_decode for B sequences in one call (threaded over sequences × KV heads): sequence b uses
 /// q + b·H·D, k_caches[b], v_caches[b], lengths[b] and writes out + b·H·D.
 void ck_attention_decode_batch(int64_t B, const float *q, const float *const *k_caches,
                                const float *const *v_caches, int64_t kv_stride, const int64_t *lengths,
