@@ -43,7 +43,8 @@ int ck_set_isa_level(int level);
 /// y[i, j] = (accumulate ? y[i, j] : 0) + Σ_k x[i, k]·w[j, k] + bias[j] for i < m, j < n, with bf16
 /// weights w [n, k] (PyTorch Linear layout, rows contiguous) and f32 x (row stride ldx) and y (row
 /// stride ldy). `bias` may be NULL. Made for small m (decode batches, up to ~32): w is read once for all
-/// rows and widened to f32 in registers; products and sums are f32 (no rounding of x to bf16).
+/// rows and widened to f32 in registers; products and sums are f32 (no rounding of x to bf16). Row i of
+/// y does not depend on the other rows of x (same bits whatever the batch). y must not alias x or w.
 void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float *bias, float *y,
                     int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
 /// Same as ck_linear_bf16 with float32 weights w [n, k].
