@@ -1,4 +1,6 @@
 // Streaming-read bandwidth, the roof that memory-bound kernels (decode linears) are measured against.
+// Like those kernels it prefetches well ahead in software: in these VMs the hardware prefetcher alone
+// often leaves bandwidth unused.
 #include "ck_internal.h"
 #include "ck_simd.h"
 #include <time.h>
@@ -10,11 +12,18 @@ typedef struct {
     float sums[256];
 } bw_ctx;
 
+// Prefetch distance: 8 KiB ahead of the loads.
+#define PREFETCH_FLOATS 2048
+
 #if CK_X86
 CK_AVX512 static float sum512(const float *p, size_t n) {
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
+        _mm_prefetch((const char *)(p + i + PREFETCH_FLOATS), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p + i + PREFETCH_FLOATS + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p + i + PREFETCH_FLOATS + 32), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p + i + PREFETCH_FLOATS + 48), _MM_HINT_T0);
         a0 = _mm512_add_ps(a0, _mm512_loadu_ps(p + i));
         a1 = _mm512_add_ps(a1, _mm512_loadu_ps(p + i + 16));
         a2 = _mm512_add_ps(a2, _mm512_loadu_ps(p + i + 32));
@@ -29,6 +38,8 @@ CK_AVX2 static float sum256(const float *p, size_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
+        _mm_prefetch((const char *)(p + i + PREFETCH_FLOATS), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p + i + PREFETCH_FLOATS + 16), _MM_HINT_T0);
         a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
         a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
         a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));

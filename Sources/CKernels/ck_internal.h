@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+// CK_PORTABLE_ONLY builds the plain C paths alone (used to check them on x86).
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(CK_PORTABLE_ONLY)
 #define CK_X86 1
 #include <immintrin.h>
 // Function-level ISA variants: the target is compiled for baseline x86-64; these functions are only

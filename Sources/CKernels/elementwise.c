@@ -248,7 +248,9 @@ typedef struct {
 } rope_ctx;
 
 static void rope_task(void *p, int chunk, int nchunks) {
+#if defined(__clang__)
 #pragma clang fp contract(off)
+#endif
     const rope_ctx *c = p;
     int64_t t0, t1, half = c->hd / 2;
     ck_split(c->ntok, 1, chunk, nchunks, &t0, &t1);

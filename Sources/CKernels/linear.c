@@ -28,6 +28,9 @@ typedef struct {
 #define PAR_MIN_BYTES (48 * 1024)
 // Rows of W per thread-split unit (a multiple of every RN below).
 #define ROW_ALIGN 4
+// Weight rows between a row being read and the row prefetched at the same offset (so every RN keeps
+// the same amount of memory in flight).
+#define PF_ROWS 4
 // Chunks per thread: more lets a thread that runs ahead take over work of one that was descheduled.
 #define CHUNKS_PER_THREAD 4
 
@@ -59,9 +62,9 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
         int64_t kk = ka;
         for (; kk + 32 <= kb; kk += 32) {
             __m512 we[4], wo[4];
-            // The hardware prefetcher ramps up too slowly on these short row streams: fetch the
-            // same offset of the next block of rows (prefetches never fault past the end).
-            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + RN) * k + kk), _MM_HINT_T0);
+            // The hardware prefetcher ramps up too slowly on these short row streams: fetch the same
+            // offset PF_ROWS rows ahead (the next block or two; prefetches never fault past the end).
+            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) {
                 __m512i v = _mm512_loadu_si512((const void *)(w + r * k + kk));
                 we[r] = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
@@ -96,7 +99,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
         int64_t kk = ka;
         for (; kk + 16 <= kb; kk += 16) {
             __m512 wv[4];
-            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + RN) * k + kk), _MM_HINT_T0);
+            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) wv[r] = _mm512_loadu_ps(w + r * k + kk);
             for (int i = 0; i < RM; i++) {
                 __m512 xv = _mm512_loadu_ps(x + i * ldx + kk);
@@ -147,12 +150,13 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
     const int rn = mch == 8 ? 2 : 4;
     const int64_t nmc = (m + mch - 1) / mch;
     // Weight rows outermost: a block of RN rows stays in L1 while every x row chunk passes over it.
-    // When a chunk of x rows would not stay in L1 (large k, m > 1), split k into ranges and sweep a
-    // group of weight rows per range, saving the accumulators between ranges.
+    // Every x row passes over each block of weight rows, so when x (m rows) would not stay in L1,
+    // split k into ranges and sweep a group of weight rows per range, saving the accumulators between
+    // ranges. (m = 1 streams x from L2 alongside the weights; splitting would not pay.)
     int64_t kstep = k, group = j1 - j0;
-    const int64_t xrows = m < mch ? m : mch;
-    if (xrows > 1 && xrows * k * 4 > X_L1_BYTES) {
-        kstep = X_L1_BYTES / (xrows * 4) / 32 * 32;
+    if (m > 1 && m * k * 4 > X_L1_BYTES) {
+        kstep = X_L1_BYTES / (m * 4) / 32 * 32;
+        if (kstep < 128) kstep = 128;
         group = GROUP_ROWS;
     }
     __m512 *state = NULL;
@@ -220,6 +224,8 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         for (; kk < k; kk += 16) {
             __m256 we[4], wo[4];
             uint16_t tail[4][16] __attribute__((aligned(32)));
+            if ((kk & 31) == 0) // one prefetch per 64-byte line (see block512)
+                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) {
                 const uint16_t *src = w + r * k + kk;
                 if (kk + 16 > k) { // tail: copy into a zero-padded block (permuted x is zero-padded too)
@@ -244,6 +250,8 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         int64_t kk = 0;
         for (; kk + 8 <= k; kk += 8) {
             __m256 wv[4];
+            if ((kk & 15) == 0)
+                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) wv[r] = _mm256_loadu_ps(w + r * k + kk);
             for (int i = 0; i < RM; i++) {
                 __m256 xv = _mm256_loadu_ps(x + i * ldx + kk);

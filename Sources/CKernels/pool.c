@@ -199,12 +199,19 @@ static void stop_workers(void) {
     __atomic_store_n(&pool.nthreads, 1, __ATOMIC_RELAXED);
 }
 
+// The CPUs this process may run on (its affinity mask, which containers narrow), else those online.
+static int default_threads(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? (int)c : 1;
+}
+
 // Starts workers so that the pool has n threads; run_lock held, no workers running.
 static void start_workers(int n) {
-    if (n < 1) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        n = c > 0 ? (int)c : 1;
-    }
+    if (n < 1) n = default_threads();
     if (n > MAX_THREADS) n = MAX_THREADS;
     int started = 1;
     for (int i = 1; i < n; i++) {
