@@ -3,8 +3,9 @@
 // A decode step runs ~170 small kernels back to back, so dispatch must cost a few microseconds at
 // most: workers spin on a generation counter for a while after each job (CK_SPIN_US, default 200 µs)
 // and only then sleep (futex on Linux, a condition variable elsewhere), so idle threads do not burn
-// CPU. The calling thread does its share of the work as thread 0. One job runs at a time: callers on
-// different threads are serialised by `run_lock`.
+// CPU. The calling thread takes part: a job is cut into chunks that every thread claims from a shared
+// counter, so a worker that is slow to wake (or descheduled) costs nothing, since the caller simply
+// runs more chunks. One job runs at a time: callers on different threads are serialised by `run_lock`.
 #define _GNU_SOURCE
 #include "ck_internal.h"
 #include <pthread.h>
@@ -88,7 +89,8 @@ static struct {
     pthread_t threads[MAX_THREADS];
     _Atomic uint32_t gen;               // bumped to publish a job (futex word)
     _Atomic uint64_t claim;             // gen << 32 | nchunks << 16 | next chunk
-    _Atomic int completed;              // chunks of the current job finished
+    _Atomic uint32_t completed;         // chunks of the current job finished (futex word)
+    _Atomic int caller_sleeping;        // the dispatching thread waits in futex/condvar for `completed`
     _Atomic int sleepers;               // workers blocked (or about to block) in futex/condvar wait
     _Atomic int quit;
     ck_task_fn fn;
@@ -109,6 +111,9 @@ static struct {
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static int64_t spin_ns = 200000;
+// How long the dispatching thread spins for workers' last chunks before sleeping (longer than a chunk
+// normally takes, so sleeping happens only when a worker was preempted).
+#define CALLER_SPIN_NS 100000
 
 CK_INLINE void cpu_relax(void) {
 #if CK_X86
@@ -122,25 +127,30 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void wait_gen(uint32_t seen) {
+// Blocks while *word == seen (may return spuriously).
+static void wait_word(_Atomic uint32_t *word, uint32_t seen) {
 #if defined(__linux__)
-    syscall(SYS_futex, &pool.gen, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
 #else
     pthread_mutex_lock(&pool.sleep_lock);
-    while (atomic_load(&pool.gen) == seen) pthread_cond_wait(&pool.sleep_cond, &pool.sleep_lock);
+    while (atomic_load(word) == seen) pthread_cond_wait(&pool.sleep_cond, &pool.sleep_lock);
     pthread_mutex_unlock(&pool.sleep_lock);
 #endif
 }
 
-static void wake_all(void) {
+// Wakes every thread blocked in wait_word(word, ...).
+static void wake_word(_Atomic uint32_t *word) {
 #if defined(__linux__)
-    syscall(SYS_futex, &pool.gen, FUTEX_WAKE_PRIVATE, MAX_THREADS, NULL, NULL, 0);
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, MAX_THREADS, NULL, NULL, 0);
 #else
+    (void)word;
     pthread_mutex_lock(&pool.sleep_lock);
     pthread_cond_broadcast(&pool.sleep_cond);
     pthread_mutex_unlock(&pool.sleep_lock);
 #endif
 }
+
+static void wake_all(void) { wake_word(&pool.gen); }
 
 // Claims and runs chunks of job `g` until none is left.
 static void run_chunks(uint32_t g) {
@@ -154,7 +164,8 @@ static void run_chunks(uint32_t g) {
             continue;
         // The job cannot finish before this chunk completes, so fn and ctx are still its own.
         pool.fn(pool.ctx, (int)i, (int)n);
-        atomic_fetch_add_explicit(&pool.completed, 1, memory_order_release);
+        atomic_fetch_add(&pool.completed, 1);                // seq_cst: Dekker with caller_sleeping
+        if (atomic_load(&pool.caller_sleeping)) wake_word(&pool.completed);
         c = atomic_load_explicit(&pool.claim, memory_order_acquire);
     }
 }
@@ -175,7 +186,7 @@ static void *worker_main(void *arg) {
                     // Dekker with the dispatcher: it bumps gen then reads sleepers; we bump sleepers then
                     // read gen (both seq_cst), so one of us sees the other.
                     atomic_fetch_add(&pool.sleepers, 1);
-                    while ((g = atomic_load(&pool.gen)) == seen) wait_gen(seen);
+                    while ((g = atomic_load(&pool.gen)) == seen) wait_word(&pool.gen, seen);
                     atomic_fetch_sub(&pool.sleepers, 1);
                     break;
                 }
@@ -268,10 +279,21 @@ void ck_parallel(ck_task_fn fn, void *ctx, int nchunks) {
     atomic_store(&pool.gen, g);                           // seq_cst: see the Dekker note in worker_main
     if (atomic_load(&pool.sleepers) > 0) wake_all();
     run_chunks(g);
-    // Every chunk is claimed; wait for those still running on workers.
-    for (int i = 1; atomic_load_explicit(&pool.completed, memory_order_acquire) < nchunks; i++) {
+    // Every chunk is claimed; wait for those still running on workers. Spin briefly, then sleep: if a
+    // worker was preempted in the middle of its chunk (another process wants its CPU), our CPU going
+    // idle lets the scheduler move the worker here instead of leaving us spinning for its timeslice.
+    uint32_t done;
+    int64_t start = -1;
+    for (int i = 1; (done = atomic_load_explicit(&pool.completed, memory_order_acquire)) < (uint32_t)nchunks; i++) {
         cpu_relax();
-        if ((i & 1023) == 0) sched_yield();              // the worker may have been descheduled
+        if ((i & 63) != 0) continue;
+        if (start < 0) start = now_ns();
+        else if (now_ns() - start > CALLER_SPIN_NS) {
+            atomic_store(&pool.caller_sleeping, 1);
+            while ((done = atomic_load(&pool.completed)) < (uint32_t)nchunks) wait_word(&pool.completed, done);
+            atomic_store(&pool.caller_sleeping, 0);
+            break;
+        }
     }
     pthread_mutex_unlock(&pool.run_lock);
 }
