@@ -1,6 +1,7 @@
 # Common tasks. `make run` serves the model in models/default; `make test` runs the test suite (as CI does).
 SWIFT ?= swift
 BIN := .build/release/safety-server
+MODEL ?= models/default
 
 .PHONY: run test deps build bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export
 
@@ -11,7 +12,7 @@ build: deps
 	$(SWIFT) build -c release --product safety-server
 
 run: build
-	$(BIN) serve --model models/default
+	$(BIN) serve --model $(MODEL)
 
 test: deps
 	$(SWIFT) test
