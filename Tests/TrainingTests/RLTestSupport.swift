@@ -2,7 +2,7 @@ import Foundation
 import Scoring
 @testable import Training
 
-/// Paths for the RL and evaluation tests (named apart from the core tests' helpers so the two test sets merge cleanly).
+/// Paths for the RL and evaluation tests.
 enum RLPaths {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures")
