@@ -127,3 +127,17 @@ final class LockedBox<T>: @unchecked Sendable {
     var value: T { lock.lock(); defer { lock.unlock() }; return v }
     func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
 }
+
+@Suite struct PaddedVocabularyTests {
+    /// Qwen2 checkpoints pad the embedding past the tokenizer (151,936 rows, 151,665 tokens): an id without text is
+    /// counted as a violation instead of crashing, and the limit is exposed so samplers can ban those ids.
+    @Test func idsPastTheTokenizerAreViolationsNotCrashes() throws {
+        let tok = TinyScoringModel.tokenizer
+        let grammar = try AnswerGrammar(tokenBytes: tok.allTokenBytes, eosTokenIDs: tok.eosTokenIDs, specialTokenIDs: tok.specialTokenIDs)
+        var c = ScoreConstraint(grammar: grammar, answerReserve: ScoreConstraint.guaranteedAnswerReserve)
+        #expect(c.vocabularyLimit == tok.vocabularySize)
+        c.advance(token: 151_900, probability: 1)
+        #expect(c.state.violations == 1)
+        #expect(!c.isComplete)
+    }
+}

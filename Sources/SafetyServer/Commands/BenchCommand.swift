@@ -5,7 +5,7 @@ import Scoring
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks.",
-        subcommands: [EngineBench.self, TrainBench.self, LoadBench.self, StorageBench.self])
+        subcommands: [EngineBench.self, TrainBench.self, GRPOBench.self, LoadBench.self, StorageBench.self])
 }
 
 struct EngineBench: ParsableCommand {

@@ -94,6 +94,12 @@ public struct AnswerConstraint: Sendable, Equatable {
     public mutating func advance(token: Int, probability: Float, grammar: AnswerGrammar) {
         let a = grammar.automaton
         var s = current(grammar)
+        // A model whose embedding is padded past the tokenizer (Qwen2: 151,936 rows, 151,665 tokens) could emit an id
+        // the grammar has no bytes for; count it as a violation rather than index out of range.
+        guard token >= 0 && token < grammar.vocabularySize else {
+            violations += 1
+            return
+        }
         if grammar.isSpecial[token] {
             if a.phase[Int(s)] == .complete && grammar.eosTokenIDs.contains(token) {
                 endedWithEOS = true

@@ -12,6 +12,12 @@ public protocol TokenConstraint: Sendable {
     var isComplete: Bool { get }
     /// Called before every token with the tokens left, so the constraint can steer to a valid ending in time.
     mutating func budgetNearlyExhausted(remaining: Int)
+    /// Token ids at or above this have no text (padding rows of the embedding) and must never be chosen.
+    var vocabularyLimit: Int? { get }
+}
+
+extension TokenConstraint {
+    public var vocabularyLimit: Int? { nil }
 }
 
 public enum FinishReason: String, Sendable, Codable {
@@ -71,6 +77,9 @@ public struct Generator: Sendable {
                 constraints[i]?.budgetNearlyExhausted(remaining: remaining)
                 let allowed = constraints[i]?.allowedTokens()
                 if allowed == nil, let banned = constraints[i]?.disallowedTokens(), !banned.isEmpty { Sampler.ban(banned, in: &logits[i]) }
+                if allowed == nil, let limit = constraints[i]?.vocabularyLimit, limit < logits[i].count {
+                    Sampler.ban(Array(limit..<logits[i].count), in: &logits[i])
+                }
                 let s = logits[i].withUnsafeBufferPointer { Sampler.sample(logits: $0, allowed: allowed, parameters: parameters, rng: &rngs[i]) }
                 outs[i].tokens.append(s.token)
                 outs[i].probabilities.append(s.probability)

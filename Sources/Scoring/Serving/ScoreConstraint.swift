@@ -28,6 +28,8 @@ public struct ScoreConstraint: TokenConstraint {
 
     public var isComplete: Bool { state.isComplete }
 
+    public var vocabularyLimit: Int? { grammar.vocabularySize }
+
     public mutating func budgetNearlyExhausted(remaining: Int) {
         if remaining <= answerReserve && !state.isForced && state.phase == .reasoning { state.forceAnswer() }
     }

@@ -254,7 +254,11 @@ public final class Scorer: @unchecked Sendable {
             let remaining = options.maxNewTokens - s.generated.count
             s.constraint.budgetNearlyExhausted(remaining: remaining)
             let allowed = s.constraint.allowedTokens()
-            if allowed == nil { for t in s.constraint.disallowedTokens() where t < logits.count { logits[t] = -.infinity } }
+            if allowed == nil {
+                for t in s.constraint.disallowedTokens() where t < logits.count { logits[t] = -.infinity }
+                // Padding rows of the embedding past the tokenizer's vocabulary have no text.
+                for t in min(tokenizer.vocabularySize, logits.count)..<logits.count { logits[t] = -.infinity }
+            }
             // Serving needs no plain log-probabilities; confidence comes from the constrained digits.
             let chosen = Sampler.sample(logits: UnsafeBufferPointer(logits), allowed: allowed, parameters: options.sampling,
                                         rng: &s.rng, plainLogprob: false)

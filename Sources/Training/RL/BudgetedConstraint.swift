@@ -2,9 +2,8 @@ import Scoring
 
 /// Tells a constraint how many tokens are left before every step, as the `Scorer` does.
 ///
-/// `Generator` only calls `budgetNearlyExhausted` in the last 24 steps, too late for `ScoreConstraint` to fit a forced
-/// answer (about 90 Qwen2 tokens, up to `ScoreConstraint.guaranteedAnswerReserve`); wrapped in this, a sample that
-/// is still reasoning when `answerReserve` tokens are left is steered into a complete answer.
+/// Wrapped in this, a sample that is still reasoning when `answerReserve` tokens are left is steered into a complete
+/// answer whatever generator drives it.
 public struct BudgetedConstraint: TokenConstraint {
     public private(set) var inner: any TokenConstraint
     public let maxTokens: Int
@@ -28,6 +27,8 @@ public struct BudgetedConstraint: TokenConstraint {
     }
 
     public var isComplete: Bool { inner.isComplete }
+
+    public var vocabularyLimit: Int? { inner.vocabularyLimit }
 
     public mutating func budgetNearlyExhausted(remaining: Int) {
         inner.budgetNearlyExhausted(remaining: remaining)
