@@ -48,11 +48,7 @@ public struct EngineBenchmark {
     public let options: Options
     public init(options: Options = Options()) { self.options = options }
 
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    public static func now() -> Double { Monotonic.seconds() }
 
     /// Best-of-n sgemm throughput at a prefill-like shape (512 × 896 · 896 × 4864).
     public static func measureSgemm(repeats: Int = 5) -> Double {

@@ -77,8 +77,8 @@ public struct Generator: Sendable {
                 constraints[i]?.budgetNearlyExhausted(remaining: remaining)
                 let allowed = constraints[i]?.allowedTokens()
                 if allowed == nil, let banned = constraints[i]?.disallowedTokens(), !banned.isEmpty { Sampler.ban(banned, in: &logits[i]) }
-                if allowed == nil, let limit = constraints[i]?.vocabularyLimit, limit < logits[i].count {
-                    Sampler.ban(Array(limit..<logits[i].count), in: &logits[i])
+                if allowed == nil, let limit = constraints[i]?.vocabularyLimit {
+                    for t in limit..<max(limit, logits[i].count) { logits[i][t] = -.infinity }
                 }
                 let s = logits[i].withUnsafeBufferPointer { Sampler.sample(logits: $0, allowed: allowed, parameters: parameters, rng: &rngs[i]) }
                 outs[i].tokens.append(s.token)

@@ -55,7 +55,7 @@ public enum Sampler {
         var maxAll = -Float.infinity
         var sumAll: Double = 0
         var lseAll = Float.nan
-        if plainLogprob || (p.isGreedy && allowed == nil) {
+        if plainLogprob {
             for x in logits { maxAll = max(maxAll, x) }
             for x in logits { sumAll += Double(expf(x - maxAll)) }
             lseAll = maxAll + Float(log(sumAll))

@@ -9,17 +9,6 @@ package enum Ops {
         ck_rmsnorm(x, weight, y, Int64(rows), Int64(dim), eps)
     }
 
-    /// The plain loop RMSNorm, kept as the readable statement of what the kernel computes.
-    package static func rmsnormReference(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
-        for r in 0..<rows {
-            let xr = x + r * dim, yr = y + r * dim
-            var ss: Float = 0
-            for i in 0..<dim { ss += xr[i] * xr[i] }
-            let inv = 1 / (ss / Float(dim) + eps).squareRoot()
-            for i in 0..<dim { yr[i] = xr[i] * inv * weight[i] }
-        }
-    }
-
     /// out = silu(gate) · up, elementwise over n values.
     package static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
         ck_silu_mul(gate, up, out, Int64(n))
@@ -30,29 +19,22 @@ package enum Ops {
         ck_softmax_inplace(x, Int64(n))
     }
 
-    /// The plain loop softmax, kept as the readable statement of what the kernel computes.
-    package static func softmaxReference(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        var m = -Float.infinity
-        for i in 0..<n { m = max(m, x[i]) }
-        var s: Float = 0
-        for i in 0..<n { let e = expf(x[i] - m); x[i] = e; s += e }
-        let inv = 1 / s
-        for i in 0..<n { x[i] *= inv }
-    }
-
     /// Rotary position embedding (Hugging Face `rotate_half` convention: channel i pairs with i + D/2).
-    /// x: [R, heads, D] with row stride `ld`; positions: [R].
-    package static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, heads: Int, headDim D: Int, positions: UnsafePointer<Int32>, table: RopeTable) {
+    /// x: [R, heads, D] with row stride `ld`; positions: [R]. `inverse` rotates by −θ: the rotation is orthogonal, so
+    /// that is also its backward pass (dx = Rᵀ · dy).
+    package static func rope(_ x: UnsafeMutablePointer<Float>, rows: Int, ld: Int, heads: Int, headDim D: Int, positions: UnsafePointer<Int32>,
+                             table: RopeTable, inverse: Bool = false) {
         let half = D / 2
+        let sign: Float = inverse ? -1 : 1
         for r in 0..<rows {
             let pos = Int(positions[r])
             let cosRow = table.cos(pos), sinRow = table.sin(pos)
             for h in 0..<heads {
                 let v = x + r * ld + h * D
                 for i in 0..<half {
-                    let a = v[i], b = v[i + half]
-                    v[i] = a * cosRow[i] - b * sinRow[i]
-                    v[i + half] = b * cosRow[i] + a * sinRow[i]
+                    let a = v[i], b = v[i + half], si = sign * sinRow[i]
+                    v[i] = a * cosRow[i] - b * si
+                    v[i + half] = b * cosRow[i] + a * si
                 }
             }
         }

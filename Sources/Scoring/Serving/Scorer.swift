@@ -141,7 +141,7 @@ public final class Scorer: @unchecked Sendable {
         guard !text.isEmpty else { throw ScorerError.emptyText }
         let ids = promptIDs(for: text)
         guard ids.count <= options.maxPromptTokens else { throw ScorerError.textTooLong(tokens: ids.count, limit: options.maxPromptTokens) }
-        let enqueued = EngineBenchmark.now()
+        let enqueued = Monotonic.seconds()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScoreResult, Error>) in
             cond.lock()
             defer { cond.unlock() }
@@ -194,7 +194,7 @@ public final class Scorer: @unchecked Sendable {
             let observer = stepObserver
             cond.unlock()
 
-            let now = EngineBenchmark.now()
+            let now = Monotonic.seconds()
             for p in admitted { admit(p, adapter: adapter, now: now) }
             step(queueDepth: depth, observer: observer)
         }
@@ -229,7 +229,7 @@ public final class Scorer: @unchecked Sendable {
 
     private func step(queueDepth: Int, observer: (@Sendable (ScorerStep) -> Void)?) {
         guard !sequences.isEmpty else { return }
-        let t0 = EngineBenchmark.now()
+        let t0 = Monotonic.seconds()
         var steps: [SequenceStep] = []
         var sampling: [Bool] = []
         var newTokens = 0
@@ -276,7 +276,7 @@ public final class Scorer: @unchecked Sendable {
         }
         let done = sequences.filter { $0.finish != nil }
         sequences.removeAll { $0.finish != nil }
-        let t1 = EngineBenchmark.now()
+        let t1 = Monotonic.seconds()
         for s in done { complete(s, now: t1) }
         observer?(ScorerStep(sequences: steps.count, newTokens: newTokens, generatedTokens: generatedNow, seconds: t1 - t0, queueDepth: queueDepth))
     }

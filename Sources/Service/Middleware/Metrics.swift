@@ -44,11 +44,10 @@ public final class ServiceMetrics: @unchecked Sendable {
             name: "safety_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
             help: "HTTP requests by route, method and status")
         counters[key] = counter
-        let hkey = "\(method) \(route) \(status)"
-        let histogram = histograms[hkey] ?? registry.makeDurationHistogram(
+        let histogram = histograms[key] ?? registry.makeDurationHistogram(
             name: "safety_http_request_duration_seconds", labels: [("route", route), ("method", method), ("status", String(status))],
             buckets: Self.latencyBuckets, help: "HTTP request latency by route, method and status")
-        histograms[hkey] = histogram
+        histograms[key] = histogram
         lock.unlock()
         counter.increment()
         histogram.record(.nanoseconds(Int64(seconds * 1e9)))
