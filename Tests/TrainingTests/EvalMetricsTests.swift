@@ -35,6 +35,9 @@ import Testing
         // adversarial: the 20 was predicted 96 → a false negative.
         #expect(r[.adversarial].confusion == BinaryConfusion(truePositives: 0, falsePositives: 0, falseNegatives: 1, trueNegatives: 2))
         #expect(r[.adversarial].precision == nil && r[.adversarial].recall == 0 && r[.adversarial].f1 == 0)
+        // Text level: references 0 compliant, 1 and 2 violations; predictions 0 compliant, 1 (40) and 2 (55) violations.
+        #expect(r.anyViolation == BinaryConfusion(truePositives: 2, falsePositives: 0, falseNegatives: 0, trueNegatives: 1))
+        #expect(r.anyViolation.accuracy == 1)
         // bias: no positive on either side → undefined.
         #expect(r[.bias].precision == nil && r[.bias].recall == nil && r[.bias].f1 == nil)
         // Bands 0–19, 20–39, 40–59, 60–79, 80–100: commercial refs 100, 30, 100 → preds 100, 40, 55.

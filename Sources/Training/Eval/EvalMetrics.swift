@@ -72,6 +72,12 @@ public struct BinaryConfusion: Codable, Sendable, Equatable {
         truePositives + falseNegatives > 0 ? Double(truePositives) / Double(truePositives + falseNegatives) : nil
     }
 
+    /// (tp + tn) / all; nil when empty.
+    public var accuracy: Double? {
+        let n = truePositives + falsePositives + falseNegatives + trueNegatives
+        return n > 0 ? Double(truePositives + trueNegatives) / Double(n) : nil
+    }
+
     /// 2tp / (2tp + fp + fn) (the harmonic mean of precision and recall); nil when there is no positive on either side.
     public var f1: Double? {
         let d = 2 * truePositives + falsePositives + falseNegatives
@@ -109,6 +115,9 @@ public struct EvalReport: Codable, Sendable, Equatable {
     /// In canonical dimension order.
     public var dimensions: [DimensionMetrics]
     public var config: EvalConfig
+    /// The text-level decision: a text is a violation when any of its nine scores is below the threshold (the binary
+    /// offensive / not question of datasets such as COLD).
+    public var anyViolation = BinaryConfusion()
 
     public subscript(_ d: Scoring.Dimension) -> DimensionMetrics { dimensions[d.index] }
 }
@@ -139,6 +148,7 @@ public enum EvalMetrics {
         var confusion = [BinaryConfusion](repeating: BinaryConfusion(), count: Dimension.allCases.count)
         var bandTable = [[[Int]]](repeating: [[Int]](repeating: [Int](repeating: 0, count: bands), count: bands),
                                   count: Dimension.allCases.count)
+        var any = BinaryConfusion()
         var used = 0
         var missing = 0
         var formatOK = 0
@@ -147,6 +157,14 @@ public enum EvalMetrics {
             if p.scores == nil { missing += 1 }
             guard let pred = effectiveScores(p.scores, reference: ref, config: config) else { continue }
             used += 1
+            let refViolates = ref.values.contains { $0 < config.violationThreshold }
+            let predViolates = pred.contains { $0 < config.violationThreshold }
+            switch (refViolates, predViolates) {
+            case (true, true): any.truePositives += 1
+            case (false, true): any.falsePositives += 1
+            case (true, false): any.falseNegatives += 1
+            case (false, false): any.trueNegatives += 1
+            }
             for d in Dimension.allCases {
                 let (x, y) = (pred[d.index], ref[d])
                 let err = abs(x - y)
@@ -172,7 +190,7 @@ public enum EvalMetrics {
         return EvalReport(items: references.count, missingScores: missing,
                           formatValidity: Double(formatOK) / Double(references.count),
                           mae: Double(absSum.reduce(0, +)) / cells, withinShare: Double(within.reduce(0, +)) / cells,
-                          dimensions: dims, config: config)
+                          dimensions: dims, config: config, anyViolation: any)
     }
 
     /// The scores a prediction counts with under the missing-scores policy; nil = leave the item out.
