@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Scoring", "Storage",
+                "Scoring", "Storage", "Training",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,6 +15,8 @@ import Storage
             #expect(r.status == .accepted)
             let runID = try #require(r.body["run_id"] as? Int)
             #expect(r.body["state"] as? String == "queued")
+            let second = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
+            #expect(second.status == .conflict && errorCode(second.body) == "run_in_progress")
             let list = try await client.call(.get, "/v1/admin/runs", key: t.adminKey)
             #expect((list.body["items"] as? [[String: Any]])?.first?["id"] as? Int == runID)
             let detail = try await client.call(.get, "/v1/admin/runs/\(runID)", key: t.adminKey)
@@ -60,7 +62,8 @@ import Storage
         try good.save(to: badDir)
         try Data("not safetensors".utf8).write(to: badDir.appendingPathComponent("adapter_model.safetensors"))
         for (id, dir) in [("a1", goodDir), ("broken", badDir)] {
-            _ = try await t.service.database.adapters.register(NewAdapter(id: id, contentHash: id, path: dir.path, baseModelID: "tiny-random"))
+            _ = try await t.service.database.adapters.register(NewAdapter(id: id, contentHash: try AdapterFolder.contentHash(of: dir),
+                                                                          path: dir.path, baseModelID: "tiny-random"))
         }
         try await t.application.test(.router) { client in
             let ok = try await client.call(.post, "/v1/admin/adapters/a1/activate", key: t.adminKey)
@@ -74,11 +77,21 @@ import Storage
             #expect(t.service.scorer.adapterID == "a1")
             #expect(try await t.service.database.adapters.active()?.id == "a1")
             #expect(try await client.call(.post, "/v1/admin/adapters/nope/activate", key: t.adminKey).status == .notFound)
+            // Files swapped on disk after registration are noticed by their content hash.
+            let swappedDir = t.directory.appendingPathComponent("adapters/swapped")
+            try good.save(to: swappedDir)
+            _ = try await t.service.database.adapters.register(NewAdapter(id: "swapped", contentHash: try AdapterFolder.contentHash(of: swappedDir),
+                                                                          path: swappedDir.path, baseModelID: "tiny-random"))
+            let other = LoRAAdapter.fresh(id: "x", model: TinyModel.model, config: LoRAConfig(r: 2, alpha: 4, targets: [.q, .v]), seed: 99)
+            try other.save(to: swappedDir)
+            let modified = try await client.call(.post, "/v1/admin/adapters/swapped/activate", key: t.adminKey)
+            #expect(modified.status == .unprocessableContent && errorCode(modified.body) == "adapter_modified", "\(modified.body)")
+            #expect(t.service.scorer.adapterID == "a1")
             let base = try await client.call(.post, "/v1/admin/adapters/base/activate", key: t.adminKey)
             #expect(base.body["serving"] as? String == "base")
             #expect(t.service.scorer.adapterID == nil)
             let listed = try await client.call(.get, "/v1/admin/adapters", key: t.adminKey)
-            #expect((listed.body["items"] as? [[String: Any]])?.count == 2)
+            #expect((listed.body["items"] as? [[String: Any]])?.count == 3)
         }
     }
 

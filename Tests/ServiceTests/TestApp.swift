@@ -31,7 +31,8 @@ struct TestApp {
     let clientKey: String
     let clientKeyID: Int64
 
-    static func make(_ configure: (inout ServiceConfiguration) -> Void = { _ in }) async throws -> TestApp {
+    static func make(model: Qwen2Model = TinyModel.model, tokenizer: Tokenizer = TinyModel.tokenizer, prompt: ScoringPrompt = .default,
+                     _ configure: (inout ServiceConfiguration) -> Void = { _ in }) async throws -> TestApp {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("service-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var cfg = ServiceConfiguration()
@@ -47,7 +48,7 @@ struct TestApp {
         options.maxNewTokens = cfg.maxNewTokens
         options.maxBatch = cfg.maxBatch
         options.queueCapacity = cfg.queueCapacity
-        let scorer = try Scorer(model: TinyModel.model, tokenizer: TinyModel.tokenizer, prompt: .default, baseModelID: "tiny-random", options: options)
+        let scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: "tiny-random", options: options)
         let service = SafetyService(configuration: cfg, database: db, scorer: scorer, modelID: "tiny-random")
         let admin = try await db.apiKeys.create(role: .admin, label: "admin")
         let reviewer = try await db.apiKeys.create(role: .reviewer, label: "reviewer")

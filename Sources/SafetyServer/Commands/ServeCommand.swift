@@ -39,7 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
             print("No API keys existed; created a bootstrap admin key (shown once, store it now):\n  \(key)")
         }
         let (host, port) = (cfg.host, cfg.port)
-        let app = buildApplication(service, onServerRunning: { channel in
+        let retrain = try RetrainService(service: service)
+        let app = buildApplication(service, services: [retrain], onServerRunning: { channel in
             print("safety-server listening on http://\(host):\(channel.localAddress?.port ?? port) (dashboard at /)")
         })
         try await app.runService()

@@ -76,6 +76,8 @@ public final class Scorer: @unchecked Sendable {
     private var running = true
     private var thread: Thread?
     private var stepObserver: (@Sendable (ScorerStep) -> Void)?
+    /// Sequences being decoded, as of the last step (read under `cond`).
+    private var decoding = 0
 
     // Owned by the engine thread only.
     private var sequences: [Sequence] = []
@@ -163,6 +165,9 @@ public final class Scorer: @unchecked Sendable {
     /// Requests waiting to be admitted.
     public var queueDepth: Int { cond.lock(); defer { cond.unlock() }; return pending.count }
 
+    /// Requests waiting or being decoded: zero when the scorer is idle (background work yields while it is not).
+    public var inFlight: Int { cond.lock(); defer { cond.unlock() }; return pending.count + decoding }
+
     public func observeSteps(_ observer: @escaping @Sendable (ScorerStep) -> Void) {
         cond.lock(); stepObserver = observer; cond.unlock()
     }
@@ -192,6 +197,7 @@ public final class Scorer: @unchecked Sendable {
             let adapter = activeAdapter
             let depth = pending.count
             let observer = stepObserver
+            decoding = sequences.count + admitted.count
             cond.unlock()
 
             let now = Monotonic.seconds()
@@ -276,6 +282,7 @@ public final class Scorer: @unchecked Sendable {
         }
         let done = sequences.filter { $0.finish != nil }
         sequences.removeAll { $0.finish != nil }
+        cond.lock(); decoding = sequences.count; cond.unlock()
         let t1 = Monotonic.seconds()
         for s in done { complete(s, now: t1) }
         observer?(ScorerStep(sequences: steps.count, newTokens: newTokens, generatedTokens: generatedNow, seconds: t1 - t0, queueDepth: queueDepth))

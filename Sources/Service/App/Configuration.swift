@@ -32,6 +32,21 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
     public var rateLimitBurst = 100.0
     /// A bootstrap admin key to register on first start (else one is generated and printed once).
     public var bootstrapAdminKey: String?
+    /// When scheduled retraining runs: a five-field cron expression in server time, or "off".
+    public var retrainSchedule = "0 3 * * *"
+    /// A scheduled run is skipped when fewer new corrections than this arrived since the last run.
+    public var retrainMinCorrections = 20
+    /// Share of corrected requests held out for the eval gate (chosen by a stable hash of the request id; never trained on).
+    public var retrainHeldOutFraction = 0.2
+    /// Replay per run: at most this many older human labels, and this many seed-corpus lines.
+    public var retrainReplayHuman = 200
+    public var retrainReplaySeed = 200
+    /// Labelled JSONL the replay sample is drawn from (the project's seed corpus); empty or missing = none.
+    public var seedCorpusPath = "data/corpus/train.jsonl"
+    /// JSON file overriding the retrain pipeline's settings (keys of `RetrainConfig`); empty = defaults.
+    public var retrainConfigPath = ""
+    /// Longest a training step waits for the scorer to go idle before it runs anyway, in seconds.
+    public var retrainMaxYieldSeconds = 2.0
 
     public init() {}
 
@@ -43,6 +58,10 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         case queueCapacity = "queue_capacity", maxBatch = "max_batch", maxNewTokens = "max_new_tokens"
         case rateLimitPerSecond = "rate_limit_per_second", rateLimitBurst = "rate_limit_burst"
         case bootstrapAdminKey = "bootstrap_admin_key"
+        case retrainSchedule = "retrain_schedule", retrainMinCorrections = "retrain_min_corrections"
+        case retrainHeldOutFraction = "retrain_held_out_fraction", retrainReplayHuman = "retrain_replay_human"
+        case retrainReplaySeed = "retrain_replay_seed", seedCorpusPath = "seed_corpus_path", retrainConfigPath = "retrain_config_path"
+        case retrainMaxYieldSeconds = "retrain_max_yield_seconds"
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,6 +84,14 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         rateLimitPerSecond = try c.decodeIfPresent(Double.self, forKey: .rateLimitPerSecond) ?? d.rateLimitPerSecond
         rateLimitBurst = try c.decodeIfPresent(Double.self, forKey: .rateLimitBurst) ?? d.rateLimitBurst
         bootstrapAdminKey = try c.decodeIfPresent(String.self, forKey: .bootstrapAdminKey)
+        retrainSchedule = try c.decodeIfPresent(String.self, forKey: .retrainSchedule) ?? d.retrainSchedule
+        retrainMinCorrections = try c.decodeIfPresent(Int.self, forKey: .retrainMinCorrections) ?? d.retrainMinCorrections
+        retrainHeldOutFraction = try c.decodeIfPresent(Double.self, forKey: .retrainHeldOutFraction) ?? d.retrainHeldOutFraction
+        retrainReplayHuman = try c.decodeIfPresent(Int.self, forKey: .retrainReplayHuman) ?? d.retrainReplayHuman
+        retrainReplaySeed = try c.decodeIfPresent(Int.self, forKey: .retrainReplaySeed) ?? d.retrainReplaySeed
+        seedCorpusPath = try c.decodeIfPresent(String.self, forKey: .seedCorpusPath) ?? d.seedCorpusPath
+        retrainConfigPath = try c.decodeIfPresent(String.self, forKey: .retrainConfigPath) ?? d.retrainConfigPath
+        retrainMaxYieldSeconds = try c.decodeIfPresent(Double.self, forKey: .retrainMaxYieldSeconds) ?? d.retrainMaxYieldSeconds
     }
 
     /// Reads a JSON configuration file; unknown keys are an error (a typo should not be silently ignored).
@@ -121,6 +148,14 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         case .rateLimitPerSecond: rateLimitPerSecond = try double()
         case .rateLimitBurst: rateLimitBurst = try double()
         case .bootstrapAdminKey: bootstrapAdminKey = value
+        case .retrainSchedule: retrainSchedule = value
+        case .retrainMinCorrections: retrainMinCorrections = try int()
+        case .retrainHeldOutFraction: retrainHeldOutFraction = try double()
+        case .retrainReplayHuman: retrainReplayHuman = try int()
+        case .retrainReplaySeed: retrainReplaySeed = try int()
+        case .seedCorpusPath: seedCorpusPath = value
+        case .retrainConfigPath: retrainConfigPath = value
+        case .retrainMaxYieldSeconds: retrainMaxYieldSeconds = try double()
         case nil: throw ConfigurationError(message: "unknown configuration key \"\(key)\"")
         }
     }
@@ -131,6 +166,13 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
             throw ConfigurationError(message: "limits must be positive")
         }
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
+        if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }
+        guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainMaxYieldSeconds >= 0 else {
+            throw ConfigurationError(message: "retrain_min_corrections, retrain_replay_* and retrain_max_yield_seconds must not be negative")
+        }
+        guard retrainHeldOutFraction > 0, retrainHeldOutFraction < 1 else {
+            throw ConfigurationError(message: "retrain_held_out_fraction must be between 0 and 1 (exclusive), found \(retrainHeldOutFraction)")
+        }
         guard ["stored", "f32", "bf16"].contains(weightFormat) else {
             throw ConfigurationError(message: "weight_format must be stored, f32 or bf16, found \"\(weightFormat)\"")
         }

@@ -11,6 +11,8 @@ public final class SafetyService: Sendable {
     public let scorer: Scorer
     public let metrics: ServiceMetrics
     public let modelID: String
+    /// Which retrain run is executing and which were asked to stop (shared with `RetrainService`).
+    public let retrain = RetrainCoordinator()
     let limiter: RateLimiter
     let logger: Logger
     private let swapLock = AsyncLock()
@@ -49,6 +51,7 @@ public final class SafetyService: Sendable {
         options.maxNewTokens = configuration.maxNewTokens
         let scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: modelIdentifier(dir), options: options)
         let service = SafetyService(configuration: configuration, database: db, scorer: scorer, modelID: modelIdentifier(dir), logger: logger)
+        try await service.recoverInterruptedRuns()
         try await service.restoreActiveAdapter()
         return service
     }
@@ -56,11 +59,23 @@ public final class SafetyService: Sendable {
     /// The model's name as responses report it: the folder name.
     static func modelIdentifier(_ dir: URL) -> String { dir.standardizedFileURL.lastPathComponent }
 
+    /// A run that was running when the process died (crash, `kill -9`) is marked failed, and half-written adapter
+    /// folders are removed; the active adapter was never touched by the run, so it stays as it was.
+    func recoverInterruptedRuns() async throws {
+        let failed = try await database.trainingRuns.failInterruptedRuns(reason: "the server stopped during the run (crash or kill); nothing was activated")
+        for id in failed { logger.warning("training run marked failed after a restart", metadata: ["run": "\(id)"]) }
+        AdapterFolder.removePartials(root: URL(fileURLWithPath: configuration.adaptersPath))
+    }
+
     /// At start-up, serve the adapter the database says is active; if its files no longer load, serve the base model
     /// and record why, rather than refusing to start.
     func restoreActiveAdapter() async throws {
         guard let active = try await database.adapters.active() else { return }
         do {
+            let onDisk = try AdapterFolder.contentHash(of: URL(fileURLWithPath: active.path))
+            guard onDisk == active.contentHash else {
+                throw ConfigurationError(message: "its files changed since it was registered (content hash \(onDisk.prefix(12))…)")
+            }
             let adapter = try LoRAAdapter.load(directory: URL(fileURLWithPath: active.path), model: scorer.model, id: active.id)
             scorer.setAdapter(adapter)
             metrics.setActiveAdapter(adapter.id)
@@ -85,6 +100,12 @@ public final class SafetyService: Sendable {
                 return nil
             }
             guard let record = try await database.adapters.get(id: id) else { throw APIError.notFound("no adapter with id \(id)") }
+            let onDisk = try AdapterFolder.contentHash(of: URL(fileURLWithPath: record.path))
+            guard onDisk == record.contentHash else {
+                throw APIError(.unprocessableContent, code: "adapter_modified",
+                               "adapter \(id) cannot be activated: its files in \(record.path) changed since it was registered "
+                                   + "(content hash \(onDisk.prefix(12))…, registered \(record.contentHash.prefix(12))…)")
+            }
             let adapter: LoRAAdapter
             do {
                 adapter = try LoRAAdapter.load(directory: URL(fileURLWithPath: record.path), model: scorer.model, id: record.id)

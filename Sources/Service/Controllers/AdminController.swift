@@ -69,6 +69,11 @@ struct AdminController {
             try body.onlyAllow(["reason"])
             reason = try body.string("reason", required: false)
         }
+        // One run at a time: a second trigger while one is queued or running is refused, not stacked.
+        if let pending = try await service.database.trainingRuns.list(limit: 50, beforeID: nil).first(where: { !$0.state.isFinal }) {
+            throw APIError(.conflict, code: "run_in_progress",
+                           "training run \(pending.id) is \(pending.state.rawValue); wait for it or cancel it (POST /v1/admin/runs/\(pending.id)/cancel)")
+        }
         let run = try await service.database.trainingRuns.create(trigger: .admin, requestedBy: key.id)
         try await service.database.auditLog.record(keyID: key.id, action: "training.request", target: "\(run.id)",
                                                    details: reason.map { .object(["reason": .string($0)]) })
@@ -117,6 +122,7 @@ struct AdminController {
         } catch StorageError.invalidTransition(_, let from, _) {
             throw APIError(.conflict, code: "run_finished", "training run \(id) is \(from) and can no longer be cancelled")
         }
+        service.retrain.requestCancel(id)
         try await service.database.auditLog.record(keyID: key.id, action: "training.cancel", target: "\(id)", details: nil)
         guard let updated = try await service.database.trainingRuns.get(id: id) else { throw APIError.notFound("no training run with id \(id)") }
         return updated

@@ -1,0 +1,337 @@
+import Foundation
+import Logging
+import Scoring
+import ServiceLifecycle
+import Storage
+import Training
+
+/// Shared by the HTTP handlers and the retrain service: which run is executing and which runs were asked to stop.
+public final class RetrainCoordinator: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled: Set<Int64> = []
+    private var current: Int64?
+    private var stopping = false
+
+    public init() {}
+
+    /// The run being executed now, if any.
+    public var runningID: Int64? { lock.lock(); defer { lock.unlock() }; return current }
+
+    func begin(_ id: Int64) { lock.lock(); current = id; lock.unlock() }
+    func end() { lock.lock(); current = nil; lock.unlock() }
+
+    /// Asks the run to stop at its next step (the cancel endpoint has already marked it cancelled).
+    public func requestCancel(_ id: Int64) { lock.lock(); cancelled.insert(id); lock.unlock() }
+
+    func shouldStop(_ id: Int64) -> Bool { lock.lock(); defer { lock.unlock() }; return stopping || cancelled.contains(id) }
+
+    /// The server is shutting down: the running run stops at its next step.
+    func shutdown() { lock.lock(); stopping = true; lock.unlock() }
+    var isShuttingDown: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+}
+
+/// The retrain job, one of the server's services: runs queued runs one at a time (admin triggers and the schedule),
+/// reports progress and curves to the database as it goes, saves a content-hashed adapter, and hot-swaps it in only
+/// when the eval gate accepts it. Training runs on its own thread and yields to the scorer while requests are waiting.
+public struct RetrainService: Service {
+    let service: SafetyService
+    let schedule: CronSchedule?
+    let pipelineConfig: RetrainConfig
+    let pollInterval: Duration
+
+    public init(service: SafetyService, pollInterval: Duration = .milliseconds(500)) throws {
+        self.service = service
+        let c = service.configuration
+        schedule = c.retrainSchedule == "off" ? nil : try CronSchedule(c.retrainSchedule)
+        if c.retrainConfigPath.isEmpty {
+            pipelineConfig = RetrainConfig()
+        } else {
+            let url = URL(fileURLWithPath: c.retrainConfigPath)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw ConfigurationError(message: "retrain_config_path: cannot read \(url.path)")
+            }
+            pipelineConfig = try RetrainConfig.load(overriding: data)
+        }
+        self.pollInterval = pollInterval
+    }
+
+    var database: Database { service.database }
+    var logger: Logger { service.logger }
+
+    public func run() async throws {
+        let coordinator = service.retrain
+        try await withGracefulShutdownHandler {
+            var nextFire = schedule?.next(after: Date())
+            if let nextFire { logger.info("retrain schedule", metadata: ["cron": "\(schedule!)", "next": "\(nextFire)"]) }
+            while !coordinator.isShuttingDown && !Task.isCancelled {
+                if let fire = nextFire, Date() >= fire {
+                    await scheduledTrigger()
+                    nextFire = schedule?.next(after: Date())
+                }
+                if let queued = try? await database.trainingRuns.nextQueued() {
+                    await execute(queued)
+                    continue
+                }
+                try? await Task.sleep(for: pollInterval)
+            }
+        } onGracefulShutdown: {
+            coordinator.shutdown()
+        }
+    }
+
+    /// The nightly trigger: queue a run when enough corrections arrived since the last one that used them.
+    func scheduledTrigger() async {
+        do {
+            let since = try await lastConsumedCorrectionID()
+            let fresh = try await database.corrections.labelledRequests(split: nil, heldOutFraction: service.configuration.retrainHeldOutFraction,
+                                                                         afterCorrectionID: since).count
+            guard fresh >= max(1, service.configuration.retrainMinCorrections) else {
+                logger.info("scheduled retrain skipped", metadata: ["new_corrections": "\(fresh)", "needed": "\(service.configuration.retrainMinCorrections)"])
+                try await database.auditLog.record(keyID: nil, action: "training.skip", target: nil,
+                                                   details: .object(["new_corrections": .int(fresh),
+                                                                     "needed": .int(service.configuration.retrainMinCorrections)]))
+                return
+            }
+            let run = try await database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
+            logger.info("scheduled retrain queued", metadata: ["run": "\(run.id)", "new_corrections": "\(fresh)"])
+        } catch {
+            logger.error("scheduled retrain could not be queued", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The highest correction id a finished run (activated or rejected) has consumed; later corrections are "new".
+    func lastConsumedCorrectionID() async throws -> Int64 {
+        var best: Int64 = 0
+        for run in try await database.trainingRuns.list(limit: 500, beforeID: nil) where run.state == .succeeded || run.state == .rejected {
+            if case let .object(m)? = run.metrics, case let .int(v)? = m["max_correction_id"] { best = max(best, Int64(v)) }
+        }
+        return best
+    }
+
+    // MARK: One run
+
+    func execute(_ queued: TrainingRun) async {
+        let id = queued.id
+        do {
+            _ = try await database.trainingRuns.transition(id: id, to: .running, decision: nil, error: nil)
+        } catch {
+            return  // cancelled between being listed and being started
+        }
+        service.retrain.begin(id)
+        defer { service.retrain.end() }
+        logger.info("retrain started", metadata: ["run": "\(id)", "trigger": "\(queued.trigger.rawValue)"])
+        do {
+            try await perform(id)
+        } catch {
+            let cancelled = (error as? RetrainError).map { if case .cancelled = $0 { true } else { false } } ?? false
+            let state = try? await database.trainingRuns.get(id: id)?.state
+            if state == .running {
+                if cancelled && service.retrain.isShuttingDown {
+                    _ = try? await database.trainingRuns.transition(id: id, to: .failed, decision: nil, error: "the server shut down during the run")
+                } else if cancelled {
+                    _ = try? await database.trainingRuns.transition(id: id, to: .cancelled, decision: nil, error: "\(error)")
+                } else {
+                    _ = try? await database.trainingRuns.transition(id: id, to: .failed, decision: nil, error: "\(error)")
+                }
+            }
+            logger.error("retrain stopped", metadata: ["run": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    func perform(_ id: Int64) async throws {
+        let cfg = service.configuration
+        var config = pipelineConfig
+        config.seed = pipelineConfig.seed &+ UInt64(id)
+        try await database.trainingRuns.updateProgress(id: id, phase: "data", progress: nil)
+        let (inputs, maxCorrectionID) = try await gatherInputs(runID: id, config: cfg)
+        guard !inputs.corrections.isEmpty else {
+            throw RetrainError.noTrainingData
+        }
+        let activeRecord = try await database.adapters.active()
+        let active = service.scorer.adapter
+        let scorer = service.scorer
+        let coordinator = service.retrain
+        let maxYield = cfg.retrainMaxYieldSeconds
+
+        // Progress and curve points are written in order by one task; the pipeline thread only enqueues them.
+        let (events, sink) = AsyncStream<RetrainEvent>.makeStream()
+        let db = database
+        let writer = Task {
+            for await e in events {
+                switch e {
+                case let .phase(name, total):
+                    try? await db.trainingRuns.updateProgress(id: id, phase: name, progress: .object(["step": .int(0), "total": .int(total)]))
+                case let .point(p):
+                    var data: [String: Storage.JSONValue] = [:]
+                    for (k, v) in p.data where v.isFinite { data[k] = .double(v) }
+                    try? await db.trainingRuns.appendPoints(runID: id, [CurvePoint(phase: p.phase, step: p.step, loss: p.loss.flatMap(finite),
+                                                                                   reward: p.reward.flatMap(finite), data: .object(data))])
+                    var progress: [String: Storage.JSONValue] = ["step": .int(p.step), "total": .int(p.total)]
+                    if let l = p.loss.flatMap(finite) { progress["loss"] = .double(l) }
+                    if let r = p.reward.flatMap(finite) { progress["reward"] = .double(r) }
+                    try? await db.trainingRuns.updateProgress(id: id, phase: p.phase, progress: .object(progress))
+                }
+            }
+        }
+        var hooks = RetrainHooks()
+        hooks.phase = { sink.yield(.phase($0, $1)) }
+        hooks.point = { sink.yield(.point($0)) }
+        hooks.shouldStop = { coordinator.shouldStop(id) }
+        hooks.yield = {
+            let deadline = Monotonic.seconds() + maxYield
+            while scorer.inFlight > 0 && Monotonic.seconds() < deadline && !coordinator.shouldStop(id) { usleep(5_000) }
+        }
+        let pipeline = RetrainPipeline(model: service.scorer.model, tokenizer: service.scorer.tokenizer, prompt: service.scorer.prompt,
+                                       active: active, config: config, hooks: hooks)
+        let outcome: RetrainOutcome
+        do {
+            outcome = try await Self.onThread(name: "retrain-\(id)") { try pipeline.run(inputs, candidateID: "run\(id)") }
+        } catch {
+            sink.finish()
+            await writer.value
+            throw error
+        }
+        sink.finish()
+        await writer.value
+
+        var metrics = (try? Storage.JSONValue(encoding: outcome.summary)) ?? .object([:])
+        if case var .object(m) = metrics {
+            m["max_correction_id"] = .int(Int(maxCorrectionID))
+            m["active_adapter"] = activeRecord.map { .string($0.id) } ?? .null
+            metrics = .object(m)
+        }
+        let eval: Storage.JSONValue = .object([
+            "candidate": (try? Storage.JSONValue(encoding: outcome.candidateReport)) ?? .null,
+            "active": (try? Storage.JSONValue(encoding: outcome.activeReport)) ?? .null,
+            "decision": (try? Storage.JSONValue(encoding: outcome.decision)) ?? .null,
+            "held_out": .int(outcome.summary.evaluated),
+        ])
+        let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
+                             outcome.summary.evaluated)
+        guard outcome.decision.accepted else {
+            try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: nil)
+            let why = outcome.decision.reasons.joined(separator: "; ")
+            _ = try await database.trainingRuns.transition(id: id, to: .rejected, decision: "kept \(activeRecord?.id ?? "the base model"): \(why) (\(maeLine))", error: nil)
+            try await database.auditLog.record(keyID: nil, action: "training.reject", target: "\(id)", details: .object(["reason": .string(why)]))
+            logger.info("retrain candidate rejected", metadata: ["run": "\(id)", "why": "\(why)"])
+            return
+        }
+        if coordinator.shouldStop(id) { throw RetrainError.cancelled(phase: "activation") }
+
+        // Save under its content hash (never over an existing folder), register, then swap it in.
+        let saved = try AdapterFolder.save(outcome.candidate, prompt: service.scorer.prompt, runID: id,
+                                           report: eval, root: URL(fileURLWithPath: cfg.adaptersPath))
+        let adapterID = "run\(id)-\(saved.hash.prefix(8))"
+        _ = try await database.adapters.register(NewAdapter(id: adapterID, contentHash: saved.hash, path: saved.directory.path,
+                                                            baseModelID: service.modelID, runID: id, eval: eval,
+                                                            parentAdapterID: activeRecord?.id))
+        try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: adapterID)
+        if coordinator.shouldStop(id) { throw RetrainError.cancelled(phase: "activation") }
+        _ = try await service.activateAdapter(id: adapterID, by: nil)
+        _ = try await database.trainingRuns.transition(id: id, to: .succeeded, decision: "activated \(adapterID): \(maeLine)", error: nil)
+        logger.info("retrain candidate activated", metadata: ["run": "\(id)", "adapter": "\(adapterID)", "eval": "\(maeLine)"])
+    }
+
+    private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+    /// New corrections (training split, after the last consumed id), a replay of older human labels and of the seed
+    /// corpus, and the held-out split (all of it, oldest first; the pipeline evaluates the newest `eval_max_items`).
+    func gatherInputs(runID: Int64, config cfg: ServiceConfiguration) async throws -> (RetrainInputs, Int64) {
+        let f = cfg.retrainHeldOutFraction
+        let all = try await database.corrections.labelledRequests(split: nil, heldOutFraction: f)
+        let since = try await lastConsumedCorrectionID()
+        let maxID = all.map(\.correction.id).max() ?? since
+        var train: [LabelledRequest] = [], held: [LabelledRequest] = []
+        for r in all { if HeldOut.contains(requestID: r.requestID, fraction: f) { held.append(r) } else { train.append(r) } }
+        let fresh = train.filter { $0.correction.id > since }
+        var rng = SplitMix64(seed: UInt64(runID) &* 0x9E37_79B9)
+        let older = Array(train.filter { $0.correction.id <= since }.shuffled(using: &rng).prefix(cfg.retrainReplayHuman))
+        var seed: [ScoringExample] = []
+        if cfg.retrainReplaySeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
+            let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
+            seed = Array(lines.shuffled(using: &rng).prefix(cfg.retrainReplaySeed))
+        }
+        let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example) + seed,
+                                   heldOut: try held.map(Self.example))
+        return (inputs, maxID)
+    }
+
+    static func example(_ r: LabelledRequest) throws -> ScoringExample {
+        let values = Scoring.Dimension.allCases.map { d in
+            r.correction.scores.values[Storage.Dimension.allCases.firstIndex { $0.chineseKey == d.rawValue }!]
+        }
+        return ScoringExample(text: r.text, reference: ScoringReference(scores: try DimensionScores(values: values),
+                                                                        reasoning: r.correction.reasoning ?? ""))
+    }
+
+    /// Runs blocking work on a thread of its own (never on the cooperative pool, which serves HTTP).
+    static func onThread<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+            let t = Thread {
+                do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
+            }
+            t.name = name
+            t.stackSize = 16 << 20
+            t.start()
+        }
+    }
+}
+
+enum RetrainEvent: Sendable {
+    case phase(String, Int)
+    case point(RetrainPoint)
+}
+
+extension Storage.JSONValue {
+    /// Any encodable value as a JSON document.
+    init<T: Encodable>(encoding value: T) throws {
+        self = try JSONDecoder().decode(Storage.JSONValue.self, from: JSONEncoder().encode(value))
+    }
+}
+
+/// Adapters on disk: one folder per content hash under the adapters root, with the PEFT files, the scoring prompt and
+/// the eval report. Written to a temporary folder and renamed into place, so a crash never leaves a half-written
+/// adapter under a real name, and an existing folder is never written over.
+public enum AdapterFolder {
+    public static let files = ["adapter_config.json", "adapter_model.safetensors"]
+
+    /// SHA-256 over the PEFT files, in a fixed order.
+    public static func contentHash(of directory: URL) throws -> String {
+        var bytes: [UInt8] = []
+        for name in files {
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+                throw APIError(.unprocessableContent, code: "adapter_invalid", "adapter folder \(directory.path) has no \(name)")
+            }
+            bytes += data
+        }
+        return Storage.SHA256.hex(bytes)
+    }
+
+    static func save(_ adapter: LoRAAdapter, prompt: ScoringPrompt, runID: Int64, report: Storage.JSONValue, root: URL) throws -> (directory: URL, hash: String) {
+        let fm = FileManager.default
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        let partial = root.appendingPathComponent(".partial-run\(runID)-\(UUID().uuidString.prefix(8))")
+        try adapter.save(to: partial)
+        try prompt.save(directory: partial)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try enc.encode(report).write(to: partial.appendingPathComponent("eval_report.json"), options: .atomic)
+        let hash = try contentHash(of: partial)
+        let final = root.appendingPathComponent(String(hash.prefix(16)))
+        if fm.fileExists(atPath: final.path) {
+            // The same weights were saved before: keep that folder as it is.
+            try? fm.removeItem(at: partial)
+        } else {
+            try fm.moveItem(at: partial, to: final)
+        }
+        return (final, hash)
+    }
+
+    /// Removes half-written folders left by a crash.
+    static func removePartials(root: URL) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] where name.hasPrefix(".partial-") {
+            try? fm.removeItem(at: root.appendingPathComponent(name))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Scoring
+
+/// Settings of one retrain run (DESIGN.md §4): rejection sampling, SFT and GRPO on a LoRA adapter, then the held-out
+/// evaluation and the gate. The defaults suit the embedded default model on a 2-core machine; a JSON file may override
+/// any key (`RetrainConfig.load(overriding:)`).
+public struct RetrainConfig: Codable, Sendable, Equatable {
+    /// A fresh adapter's rank and lora_alpha (used when no adapter is active; otherwise training continues the active one).
+    public var rank = 16
+    public var alpha = 32.0
+    /// Rejection sampling over (at most this many of) the new corrections: N samples each from the active policy.
+    public var rejectionPrompts = 96
+    public var rejection = RejectionSamplingConfig(samplesPerPrompt: 4, threshold: 60, keepPerPrompt: 1, maxSelfGeneratedShare: 0.5,
+                                                   temperature: 1, maxCompletionLength: 256)
+    /// SFT over the kept samples, the reviewers' own answers and the replay sample.
+    public var sftEpochs = 3
+    public var sftBatchSize = 8
+    public var sftLearningRate: Float = 1e-3
+    public var sftMaxSteps: Int?
+    public var sftMaxLength = 768
+    /// GRPO on the corrected prompts, continuing the SFT adapter.
+    public var grpoSteps = 6
+    public var grpoPromptsPerStep = 4
+    public var grpoLearningRate: Float = 5e-5
+    public var grpo = GRPOConfig(groupSize: 4, maxCompletionLength: 256, microBatchSize: 8)
+    public var reward = RewardConfig()
+    /// Held-out evaluation: metrics settings, the most items evaluated (newest first), the fewest needed for a decision.
+    public var eval = EvalConfig()
+    public var evalMaxItems = 400
+    public var minHeldOut = 10
+    public var gate = EvalGateConfig()
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case rank, alpha, rejectionPrompts = "rejection_prompts", rejection, sftEpochs = "sft_epochs", sftBatchSize = "sft_batch_size"
+        case sftLearningRate = "sft_learning_rate", sftMaxSteps = "sft_max_steps", sftMaxLength = "sft_max_length"
+        case grpoSteps = "grpo_steps", grpoPromptsPerStep = "grpo_prompts_per_step", grpoLearningRate = "grpo_learning_rate", grpo
+        case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", gate, seed
+    }
+
+    /// The defaults with the keys of a JSON object replaced (nested objects merge key by key). Unknown top-level keys
+    /// are an error, so a typo is not silently ignored.
+    public static func load(overriding json: Data) throws -> RetrainConfig {
+        guard let overrides = try JSONSerialization.jsonObject(with: json) as? [String: Any] else {
+            throw RetrainError.badConfiguration("the retrain configuration must be a JSON object")
+        }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = overrides.keys.filter({ !known.contains($0) }).sorted().first {
+            throw RetrainError.badConfiguration("unknown retrain configuration key \"\(unknown)\"; known: \(known.sorted().joined(separator: ", "))")
+        }
+        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(RetrainConfig())) as! [String: Any]
+        func merge(_ base: [String: Any], _ over: [String: Any]) -> [String: Any] {
+            var out = base
+            for (k, v) in over {
+                if let inner = v as? [String: Any], let b = base[k] as? [String: Any] { out[k] = merge(b, inner) } else { out[k] = v }
+            }
+            return out
+        }
+        merged = merge(merged, overrides)
+        do {
+            let c = try JSONDecoder().decode(RetrainConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+            try c.validate()
+            return c
+        } catch let e as RetrainError {
+            throw e
+        } catch {
+            throw RetrainError.badConfiguration("retrain configuration: \(error)")
+        }
+    }
+
+    public func validate() throws(RetrainError) {
+        guard rank > 0, alpha > 0 else { throw .badConfiguration("rank and alpha must be positive") }
+        guard rejectionPrompts >= 0, sftEpochs >= 0, sftBatchSize > 0, grpoSteps >= 0, grpoPromptsPerStep > 0, sftMaxLength > 0 else {
+            throw .badConfiguration("counts must be positive (rejection_prompts, sft_epochs, grpo_steps may be 0)")
+        }
+        guard sftLearningRate > 0, grpoLearningRate > 0 else { throw .badConfiguration("learning rates must be positive") }
+        guard evalMaxItems > 0, minHeldOut > 0 else { throw .badConfiguration("eval_max_items and min_held_out must be positive") }
+        do { try grpo.validate() } catch { throw .badConfiguration(error.description) }
+    }
+}
+
+/// Why a retrain run stopped before a decision.
+public enum RetrainError: Error, CustomStringConvertible, Equatable {
+    case badConfiguration(String)
+    case noTrainingData
+    case cancelled(phase: String)
+    case nonFiniteLoss(phase: String, step: Int, value: Double)
+
+    public var description: String {
+        switch self {
+        case let .badConfiguration(m): m
+        case .noTrainingData: "there are no new corrections to train on"
+        case let .cancelled(p): "cancelled during \(p)"
+        case let .nonFiniteLoss(p, s, v): "\(p) step \(s): the loss is \(v); the run was aborted and nothing was activated"
+        }
+    }
+}

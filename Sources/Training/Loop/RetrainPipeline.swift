@@ -1,0 +1,289 @@
+import Foundation
+import Scoring
+
+/// What a retrain run learns from, as plain values (the service reads them from its database and the seed corpus).
+public struct RetrainInputs: Sendable {
+    /// Human corrections since the last run: rejection-sampled, trained on (SFT) and the GRPO prompts.
+    public var corrections: [ScoringExample]
+    /// Older human labels and seed-corpus lines mixed into SFT, so the adapter does not forget (human references only).
+    public var replay: [ScoringExample]
+    /// Human-labelled requests that are never trained on: the gate's evaluation set.
+    public var heldOut: [ScoringExample]
+
+    public init(corrections: [ScoringExample], replay: [ScoringExample], heldOut: [ScoringExample]) {
+        self.corrections = corrections; self.replay = replay; self.heldOut = heldOut
+    }
+}
+
+/// A point on a run's curves: phase, step, loss and/or reward, and any other figures of the step.
+public struct RetrainPoint: Sendable, Equatable {
+    public var phase: String
+    public var step: Int
+    public var total: Int
+    public var loss: Double?
+    public var reward: Double?
+    public var data: [String: Double]
+}
+
+/// How the pipeline talks to whoever runs it: progress, cancellation, and yielding to live traffic.
+public struct RetrainHooks: @unchecked Sendable {
+    /// A phase started (with its planned number of steps).
+    public var phase: (_ name: String, _ total: Int) -> Void = { _, _ in }
+    /// A step finished.
+    public var point: (RetrainPoint) -> Void = { _ in }
+    /// Checked between steps; true stops the run with `RetrainError.cancelled`.
+    public var shouldStop: () -> Bool = { false }
+    /// Called between steps; blocks while serving traffic needs the machine (training must not starve scoring).
+    public var yield: () -> Void = {}
+
+    public init() {}
+}
+
+/// Figures of a finished run (stored with the run and shown on the dashboard).
+public struct RetrainSummary: Codable, Sendable, Equatable {
+    public var corrections = 0
+    public var replay = 0
+    public var heldOut = 0
+    public var evaluated = 0
+    public var rejection = RejectionSamplingReport()
+    public var sftSamples = 0
+    public var sftSteps = 0
+    public var sftFirstLoss: Double?
+    public var sftLastLoss: Double?
+    public var grpoSteps = 0
+    public var grpoFirstReward: Double?
+    public var grpoLastReward: Double?
+    /// Output diversity of the candidate on the held-out set: distinct 1- and 2-grams of its reasonings (a collapsing
+    /// model repeats itself, and this falls across rounds).
+    public var candidateDistinct1 = 0.0
+    public var candidateDistinct2 = 0.0
+    public var seconds: [String: Double] = [:]
+
+    public init() {}
+}
+
+/// A candidate adapter, its evaluation against the active one, and the gate's verdict.
+public struct RetrainOutcome: Sendable {
+    public var candidate: LoRAAdapter
+    public var candidateReport: EvalReport
+    public var activeReport: EvalReport
+    public var decision: EvalGateDecision
+    public var summary: RetrainSummary
+}
+
+/// Rejection sampling → SFT → GRPO on a LoRA adapter (starting from the active one), then evaluation of the candidate
+/// and the active adapter on the same held-out set, and the eval gate (DESIGN.md §4). Synchronous and compute-bound:
+/// run it on its own thread. It never touches the live model: the candidate is a new adapter value.
+public final class RetrainPipeline: @unchecked Sendable {
+    public let model: Qwen2Model
+    public let tokenizer: Tokenizer
+    public let prompt: ScoringPrompt
+    public let active: LoRAAdapter?
+    public let config: RetrainConfig
+    public let hooks: RetrainHooks
+
+    public init(model: Qwen2Model, tokenizer: Tokenizer, prompt: ScoringPrompt, active: LoRAAdapter?, config: RetrainConfig,
+                hooks: RetrainHooks = RetrainHooks()) {
+        self.model = model; self.tokenizer = tokenizer; self.prompt = prompt; self.active = active; self.config = config; self.hooks = hooks
+    }
+
+    public func run(_ inputs: RetrainInputs, candidateID: String) throws -> RetrainOutcome {
+        try config.validate()
+        guard !inputs.corrections.isEmpty else { throw RetrainError.noTrainingData }
+        var summary = RetrainSummary()
+        summary.corrections = inputs.corrections.count
+        summary.replay = inputs.replay.count
+        summary.heldOut = inputs.heldOut.count
+        let similarity = CharNGramTFIDF(corpus: (inputs.corrections + inputs.replay).map(\.reference.reasoning).filter { !$0.isEmpty })
+        let reward = ScoringReward(tokenizer: tokenizer, config: config.reward, similarity: similarity)
+        let grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
+                                        specialTokenIDs: tokenizer.specialTokenIDs)
+        guard let end = tokenizer.tokenID(SFTData.endToken) else {
+            throw SFTRunError.missingEndToken(token: SFTData.endToken, tokenizer: "the served model's tokenizer")
+        }
+        let corrections = inputs.corrections.map(Self.withReasoning)
+
+        // 1. Rejection sampling with the active policy on the newest corrections.
+        var t0 = Monotonic.seconds()
+        let sampled = Array(corrections.suffix(config.rejectionPrompts))
+        var rs = config.rejection
+        rs.seed = config.seed
+        let sampler = RejectionSampler(model: model, tokenizer: tokenizer, prompt: prompt, reward: reward, config: rs, grammar: grammar)
+        let chunk = 8
+        let chunks = (sampled.count + chunk - 1) / chunk
+        hooks.phase("rejection_sampling", chunks)
+        var items: [RejectionItem] = []
+        for (k, start) in stride(from: 0, to: sampled.count, by: chunk).enumerated() {
+            try checkpoint("rejection_sampling")
+            let part = sampler.candidates(for: Array(sampled[start..<min(start + chunk, sampled.count)]), adapter: active, batch: chunk)
+            items += part
+            let best = part.compactMap { $0.candidates.map(\.reward).max() }
+            hooks.point(RetrainPoint(phase: "rejection_sampling", step: k + 1, total: chunks, loss: nil,
+                                     reward: best.isEmpty ? nil : best.reduce(0, +) / Double(best.count), data: ["prompts": Double(items.count)]))
+        }
+        // The reviewers' own answers for the corrections not sampled, then the selection (human reference + kept samples).
+        let unsampled = corrections.dropLast(sampled.count).map { RejectionItem(text: $0.text, reference: $0.reference, candidates: []) }
+        let selection = RejectionSampling.select(unsampled + items, config: rs)
+        summary.rejection = selection.report
+        summary.seconds["rejection_sampling"] = Monotonic.seconds() - t0
+
+        // 2. SFT (LoRA) on the selection plus the replay sample, continuing the active adapter.
+        t0 = Monotonic.seconds()
+        let adapter = active ?? LoRAAdapter.fresh(
+            id: candidateID, model: model,
+            config: LoRAConfig(r: config.rank, alpha: config.alpha, targets: Projection.allCases, baseModel: nil), seed: config.seed)
+        let trainable = TrainableQwen2(base: model, adapter: adapter)
+        let replay = inputs.replay.map(Self.withReasoning).enumerated().map { i, e in
+            SFTExample(item: -1 - i, text: e.text, completion: e.reference.completion, source: .human, reward: nil)
+        }
+        let samples = (selection.examples + replay).map { $0.sftSample(prompt: prompt, tokenizer: tokenizer, endToken: end) }
+        summary.sftSamples = samples.count
+        if config.sftEpochs > 0 {
+            var sft = SFTConfig()
+            sft.batchSize = config.sftBatchSize
+            sft.epochs = config.sftEpochs
+            sft.maxSteps = config.sftMaxSteps
+            sft.optimizer = AdamWConfig(learningRate: config.sftLearningRate, weightDecay: 0)
+            sft.warmupSteps = 2
+            sft.maxLength = config.sftMaxLength
+            sft.seed = config.seed
+            let trainer = SFTTrainer(model: trainable, train: samples, config: sft)
+            hooks.phase("sft", trainer.totalSteps)
+            while !trainer.isFinished {
+                try checkpoint("sft")
+                let r = trainer.step()
+                guard r.loss.isFinite, r.gradNorm.isFinite else { throw RetrainError.nonFiniteLoss(phase: "sft", step: r.step, value: Double(r.loss)) }
+                summary.sftSteps = r.step
+                if summary.sftFirstLoss == nil { summary.sftFirstLoss = Double(r.loss) }
+                summary.sftLastLoss = Double(r.loss)
+                hooks.point(RetrainPoint(phase: "sft", step: r.step, total: r.totalSteps, loss: Double(r.loss), reward: nil,
+                                         data: ["learning_rate": Double(r.learningRate), "grad_norm": Double(r.gradNorm),
+                                                "tokens_per_second": r.tokensPerSecond]))
+            }
+        }
+        summary.seconds["sft"] = Monotonic.seconds() - t0
+
+        // 3. GRPO on the corrected prompts (reference policy = adapter off when β > 0).
+        t0 = Monotonic.seconds()
+        if config.grpoSteps > 0 {
+            var g = config.grpo
+            g.seed = config.seed
+            let trainer = try GRPOTrainer(model: trainable, optimizer: AdamW(config: AdamWConfig(learningRate: config.grpoLearningRate, weightDecay: 0)),
+                                          maxGradNorm: 1, config: g, stopTokens: tokenizer.eosTokenIDs,
+                                          constraint: ScoreConstraint(grammar: grammar, answerReserve: ScoreConstraint.guaranteedAnswerReserve),
+                                          reward: { reward($0, $1) })
+            let prompts = corrections.map { $0.grpoPrompt(prompt: prompt, tokenizer: tokenizer) }
+            var rng = SplitMix64(seed: config.seed ^ 0x4752_504F)
+            var order: [Int] = []
+            hooks.phase("grpo", config.grpoSteps)
+            for step in 1...config.grpoSteps {
+                try checkpoint("grpo")
+                var batch: [GRPOPrompt] = []
+                while batch.count < min(config.grpoPromptsPerStep, prompts.count) {
+                    if order.isEmpty { order = Array(prompts.indices).shuffled(using: &rng) }
+                    batch.append(prompts[order.removeLast()])
+                }
+                let s = trainer.step(batch)
+                guard s.loss.isFinite else { throw RetrainError.nonFiniteLoss(phase: "grpo", step: step, value: s.loss) }
+                summary.grpoSteps = step
+                if summary.grpoFirstReward == nil { summary.grpoFirstReward = s.meanReward }
+                summary.grpoLastReward = s.meanReward
+                hooks.point(RetrainPoint(phase: "grpo", step: step, total: config.grpoSteps, loss: s.loss, reward: s.meanReward,
+                                         data: ["format": s.meanFormat, "keys": s.meanKeys, "scores": s.meanScores, "reasoning": s.meanReasoning,
+                                                "kl": s.meanKL, "clip_fraction": s.clipFraction, "skipped_groups": Double(s.skippedGroups)]))
+            }
+        }
+        summary.seconds["grpo"] = Monotonic.seconds() - t0
+        let candidate = trainable.exportAdapter(id: candidateID)
+
+        // 4. The candidate and the active adapter on the same held-out set, then the gate.
+        t0 = Monotonic.seconds()
+        let heldOut = Array(inputs.heldOut.suffix(config.evalMaxItems))
+        summary.evaluated = heldOut.count
+        hooks.phase("eval", 2)
+        try checkpoint("eval")
+        let activeItems = evaluate(heldOut, adapter: active)
+        hooks.point(RetrainPoint(phase: "eval", step: 1, total: 2, loss: nil, reward: nil, data: [:]))
+        try checkpoint("eval")
+        let candidateItems = evaluate(heldOut, adapter: candidate)
+        hooks.point(RetrainPoint(phase: "eval", step: 2, total: 2, loss: nil, reward: nil, data: [:]))
+        let reasonings = candidateItems.map(\.reasoning)
+        summary.candidateDistinct1 = RejectionSampling.distinctN(reasonings, n: 1)
+        summary.candidateDistinct2 = RejectionSampling.distinctN(reasonings, n: 2)
+        summary.seconds["eval"] = Monotonic.seconds() - t0
+
+        let activeReport: EvalReport, candidateReport: EvalReport
+        var decision: EvalGateDecision
+        if heldOut.isEmpty {
+            let empty = Self.emptyReport(config.eval)
+            (activeReport, candidateReport) = (empty, empty)
+            decision = EvalGateDecision(accepted: false, checks: [])
+        } else {
+            activeReport = try ScorerEvaluation.report(activeItems, config: config.eval)
+            candidateReport = try ScorerEvaluation.report(candidateItems, config: config.eval)
+            decision = EvalGate.decide(candidate: candidateReport, active: activeReport, config: config.gate)
+        }
+        if heldOut.count < config.minHeldOut {
+            decision.accepted = false
+            decision.checks.append(EvalGateCheck(name: "held_out_size", passed: false,
+                                                 detail: "\(heldOut.count) held-out labels; at least \(config.minHeldOut) are needed to judge a candidate"))
+        }
+        return RetrainOutcome(candidate: candidate, candidateReport: candidateReport, activeReport: activeReport, decision: decision,
+                              summary: summary)
+    }
+
+    private func checkpoint(_ phase: String) throws {
+        if hooks.shouldStop() { throw RetrainError.cancelled(phase: phase) }
+        hooks.yield()
+        if hooks.shouldStop() { throw RetrainError.cancelled(phase: phase) }
+    }
+
+    /// Greedy answers through a `Scorer` of its own over the same weights (the serving path, so the figures are the
+    /// service's), from this thread.
+    private func evaluate(_ examples: [ScoringExample], adapter: LoRAAdapter?) -> [EvaluatedItem] {
+        guard !examples.isEmpty else { return [] }
+        var options = ScorerOptions()
+        options.maxBatch = 8
+        options.maxNewTokens = 512
+        guard let scorer = try? Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: "eval", options: options, adapter: adapter)
+        else { return [] }
+        defer { scorer.shutdown() }
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            box.items = await ScorerEvaluation.run(scorer: scorer, examples: examples, concurrency: 8)
+            done.signal()
+        }
+        done.wait()
+        return box.items
+    }
+
+    private final class ResultBox: @unchecked Sendable { var items: [EvaluatedItem] = [] }
+
+    /// A reviewer may correct the scores without writing a reasoning; the SFT target then states the correction's
+    /// findings in words, so the model is never taught an empty or contradicting reasoning.
+    static func withReasoning(_ e: ScoringExample) -> ScoringExample {
+        guard e.reference.reasoning.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return e }
+        var out = e
+        out.reference.reasoning = ReferenceReasoning.describe(e.reference.scores)
+        return out
+    }
+
+    static func emptyReport(_ config: EvalConfig) -> EvalReport {
+        EvalReport(items: 0, missingScores: 0, formatValidity: 0, mae: 0, withinShare: 0, dimensions: [], config: config)
+    }
+}
+
+/// A reasoning stated from scores alone (for labels that carry none).
+public enum ReferenceReasoning {
+    public static func describe(_ scores: DimensionScores) -> String {
+        let flagged = Dimension.allCases.filter { scores[$0] < 100 }.sorted { scores[$0] < scores[$1] }
+        guard !flagged.isEmpty else { return "经人工复核，文本在九个维度上均未发现问题。" }
+        let parts = flagged.map { d -> String in
+            let s = scores[d]
+            let level = s < 20 ? "严重" : s < 50 ? "明显" : s < 80 ? "轻微" : "个别"
+            return "「\(d.rawValue)」存在\(level)问题（\(s) 分）"
+        }
+        return "经人工复核，" + parts.joined(separator: "，") + "；其余维度未见问题。"
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Scoring
+import Testing
+@testable import Service
+import Storage
+import Training
+
+/// A tiny random model over a small trained vocabulary (Tests/Fixtures/tokenizer/trained), small enough that a whole
+/// retrain run — rejection sampling, SFT, GRPO, two held-out evaluations — takes seconds, and that learns quickly.
+enum LearningModel {
+    static let directory = ServicePaths.packageRoot.appendingPathComponent("Tests/Fixtures/tokenizer/trained")
+    static let tokenizer: Tokenizer = try! Tokenizer.load(directory: directory)
+    static let model = Qwen2Model.random(
+        config: Qwen2Config(vocabSize: (tokenizer.vocabularySize + 63) / 64 * 64, hiddenSize: 64, intermediateSize: 128, numHiddenLayers: 2,
+                            numAttentionHeads: 4, numKeyValueHeads: 2, rmsNormEps: 1e-6, ropeTheta: 10_000, maxPositionEmbeddings: 2048,
+                            tieWordEmbeddings: true),
+        format: .f32, seed: 21)
+    static let prompt = try! ScoringPrompt(version: 1, system: "按九个维度评分。", user: "{text}")
+
+    /// Retrain settings for tests: small everywhere, a high SFT learning rate so a few dozen steps move the answers.
+    static let retrainConfig = """
+        {"rank": 8, "alpha": 16, "rejection_prompts": 4, "rejection": {"samples_per_prompt": 2, "max_completion_length": 400},
+         "sft_epochs": 12, "sft_batch_size": 8, "sft_learning_rate": 0.01, "grpo_steps": 1, "grpo_prompts_per_step": 2,
+         "grpo": {"num_generations": 2, "max_completion_length": 400}, "min_held_out": 3, "eval_max_items": 40}
+        """
+}
+
+@Suite(.serialized) struct RetrainTests {
+    static let texts = (0..<40).map { "第\($0)条评论：今天的天气和交通情况" + String(repeating: "很好", count: $0 % 3 + 1) + "。" }
+
+    func makeApp(configJSON: String = LearningModel.retrainConfig) async throws -> TestApp {
+        let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("retrain-\(UUID().uuidString).json")
+        try Data(configJSON.utf8).write(to: configFile)
+        return try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
+            c.maxNewTokens = 400
+            c.retrainConfigPath = configFile.path
+            c.retrainReplayHuman = 0
+            c.seedCorpusPath = ""
+            c.retrainHeldOutFraction = 0.25
+        }
+    }
+
+    /// Scores every text through the API and corrects it: `label(requestID, heldOut)` gives the nine scores.
+    func scoreAndCorrect(_ t: TestApp, client: some TestClientProtocol, texts: [String],
+                         label: (String, Bool) -> Int) async throws -> [String] {
+        var ids: [String] = []
+        for text in texts {
+            let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "\#(text)"}"#)
+            #expect(r.status == .ok, "\(r.body)")
+            let id = try #require(r.body["id"] as? String)
+            let value = label(id, HeldOut.contains(requestID: id, fraction: t.service.configuration.retrainHeldOutFraction))
+            let reasoning = value == 100 ? "文本描述天气和交通，未发现问题。" : "复核认定存在严重问题。"
+            let c = try await client.call(.post, "/v1/requests/\(id)/corrections", key: t.reviewerKey,
+                                          json: #"{"scores": \#(scoresJSON(value)), "reasoning": "\#(reasoning)"}"#)
+            #expect(c.status == .created || c.status == .ok, "\(c.body)")
+            ids.append(id)
+        }
+        return ids
+    }
+
+    func runQueued(_ t: TestApp) async throws -> TrainingRun {
+        let retrain = try RetrainService(service: t.service)
+        let queued = try #require(try await t.service.database.trainingRuns.nextQueued())
+        await retrain.execute(queued)
+        return try #require(try await t.service.database.trainingRuns.get(id: queued.id))
+    }
+
+    @Test func aBetterCandidateGoesLiveAndAWorseOneIsRefused() async throws {
+        let t = try await makeApp()
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            // Round 1: every text is fine (all 100). The random base model answers noise, so the candidate must win.
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
+            let r = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
+            #expect(r.status == .accepted)
+            let run = try await runQueued(t)
+            #expect(run.state == .succeeded, "decision: \(run.decision ?? "-"), error: \(run.error ?? "-")")
+            let adapterID = try #require(run.candidateAdapterID)
+            #expect(t.service.scorer.adapterID == adapterID)
+            let adapter = try #require(try await t.service.database.adapters.get(id: adapterID))
+            #expect(adapter.isActive && adapter.runID == run.id)
+            // Stored under its content hash, with its eval report; the hash matches the files.
+            let dir = URL(fileURLWithPath: adapter.path)
+            #expect(dir.lastPathComponent == String(adapter.contentHash.prefix(16)))
+            #expect(try AdapterFolder.contentHash(of: dir) == adapter.contentHash)
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("eval_report.json").path))
+            // The decision and both evaluations are stored with the run; the candidate's MAE is lower.
+            guard case let .object(eval)? = run.eval, case let .object(cand)? = eval["candidate"], case let .object(act)? = eval["active"],
+                  case let .double(candMAE)? = cand["mae"], case let .double(actMAE)? = act["mae"]
+            else { Issue.record("run.eval lacks the two reports: \(String(describing: run.eval))"); return }
+            #expect(candMAE < actMAE)
+            let points = try await t.service.database.trainingRuns.points(runID: run.id, afterID: 0)
+            for phase in ["rejection_sampling", "sft", "grpo", "eval"] { #expect(points.contains { $0.point.phase == phase }, "no \(phase) points") }
+            #expect(points.filter { $0.point.phase == "sft" }.allSatisfy { $0.point.loss?.isFinite == true })
+            // Responses name the new adapter.
+            let scored = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "新的请求"}"#)
+            #expect((scored.body["model"] as? [String: Any])?["adapter"] as? String == adapterID)
+
+            // Round 2: deliberately wrong corrections (everything 0) on the training side, the truth (100) held out.
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.suffix(16))) { _, heldOut in heldOut ? 100 : 0 }
+            #expect(try await client.call(.post, "/v1/admin/retrain", key: t.adminKey).status == .accepted)
+            let bad = try await runQueued(t)
+            #expect(bad.state == .rejected, "decision: \(bad.decision ?? "-"), error: \(bad.error ?? "-")")
+            #expect(bad.candidateAdapterID == nil)
+            #expect(bad.decision?.contains("kept \(adapterID)") == true, "\(bad.decision ?? "-")")
+            #expect(t.service.scorer.adapterID == adapterID)
+            #expect(try await t.service.database.adapters.active()?.id == adapterID)
+            #expect(try await t.service.database.adapters.list().count == 1)
+        }
+    }
+
+    @Test func aRunWithoutNewCorrectionsFailsAndANaNLossAborts() async throws {
+        let t = try await makeApp(configJSON: #"{"rejection_prompts": 0, "sft_epochs": 3, "sft_learning_rate": 1e30, "grpo_steps": 0, "min_held_out": 1}"#)
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            _ = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
+            let empty = try await runQueued(t)
+            #expect(empty.state == .failed && empty.error?.contains("no new corrections") == true, "\(empty.error ?? "-")")
+
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(12))) { _, _ in 100 }
+            _ = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
+            let exploded = try await runQueued(t)
+            #expect(exploded.state == .failed, "\(exploded.state)")
+            #expect(exploded.error?.contains("the loss is") == true, "\(exploded.error ?? "-")")
+            #expect(t.service.scorer.adapterID == nil)
+            #expect(try await t.service.database.adapters.list().isEmpty)
+        }
+    }
+
+    @Test func cancellingARunningRunStopsItAndChangesNothing() async throws {
+        let t = try await makeApp(configJSON: #"{"rejection_prompts": 0, "sft_epochs": 400, "sft_learning_rate": 0.001, "grpo_steps": 0, "min_held_out": 1}"#)
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(12))) { _, _ in 100 }
+            let r = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
+            let runID = try #require(r.body["run_id"] as? Int)
+            let retrain = try RetrainService(service: t.service)
+            let queued = try #require(try await t.service.database.trainingRuns.nextQueued())
+            let job = Task { await retrain.execute(queued) }
+            // Wait until SFT is under way, then cancel through the API.
+            var phase: String?
+            for _ in 0..<600 where phase != "sft" {
+                try await Task.sleep(for: .milliseconds(50))
+                phase = try await t.service.database.trainingRuns.get(id: Int64(runID))?.phase
+            }
+            #expect(phase == "sft")
+            let c = try await client.call(.post, "/v1/admin/runs/\(runID)/cancel", key: t.adminKey)
+            #expect(c.body["state"] as? String == "cancelled")
+            let t0 = Date()
+            await job.value
+            #expect(Date().timeIntervalSince(t0) < 30, "the run should stop at its next step")
+            let run = try #require(try await t.service.database.trainingRuns.get(id: Int64(runID)))
+            #expect(run.state == .cancelled)
+            #expect(t.service.scorer.adapterID == nil)
+            #expect(try await t.service.database.adapters.list().isEmpty)
+            #expect(t.service.retrain.runningID == nil)
+        }
+    }
+
+    @Test func aRunInterruptedByACrashIsMarkedFailedAtTheNextStart() async throws {
+        let t = try await makeApp()
+        defer { Task { await t.close() } }
+        let run = try await t.service.database.trainingRuns.create(trigger: .admin, requestedBy: nil)
+        _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .running, decision: nil, error: nil)
+        let root = URL(fileURLWithPath: t.service.configuration.adaptersPath)
+        let partial = root.appendingPathComponent(".partial-run\(run.id)-deadbeef")
+        try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+        try await t.service.recoverInterruptedRuns()
+        let after = try #require(try await t.service.database.trainingRuns.get(id: run.id))
+        #expect(after.state == .failed && after.error?.contains("stopped during the run") == true)
+        #expect(!FileManager.default.fileExists(atPath: partial.path))
+    }
+}
+
+@Suite struct CronScheduleTests {
+    let utc = TimeZone(identifier: "UTC")!
+
+    func date(_ s: String) -> Date {
+        let f = ISO8601DateFormatter()
+        return f.date(from: s)!
+    }
+
+    @Test func nightlyAtThreeIsTheNextThreeOClock() throws {
+        let c = try CronSchedule("0 3 * * *", timeZone: utc)
+        #expect(c.next(after: date("2026-11-21T10:06:13Z")) == date("2026-11-22T03:00:00Z"))
+        #expect(c.next(after: date("2026-11-21T02:59:59Z")) == date("2026-11-21T03:00:00Z"))
+        // Strictly after: at 03:00:00 the next one is tomorrow's.
+        #expect(c.next(after: date("2026-11-21T03:00:00Z")) == date("2026-11-22T03:00:00Z"))
+    }
+
+    @Test func stepsRangesListsAndWeekdays() throws {
+        #expect(try CronSchedule("*/15 * * * *", timeZone: utc).next(after: date("2026-11-21T10:16:00Z")) == date("2026-11-21T10:30:00Z"))
+        // Mondays to Fridays at 02:30; 2026-11-21 is a Saturday.
+        #expect(try CronSchedule("30 2 * * 1-5", timeZone: utc).next(after: date("2026-11-21T00:00:00Z")) == date("2026-11-23T02:30:00Z"))
+        // 7 is Sunday too.
+        #expect(try CronSchedule("0 0 * * 7", timeZone: utc).next(after: date("2026-11-21T00:00:00Z")) == date("2026-11-22T00:00:00Z"))
+        // Day of month or day of week when both are restricted: the 1st, or a Sunday, whichever comes first.
+        #expect(try CronSchedule("0 12 1 * 0", timeZone: utc).next(after: date("2026-11-23T00:00:00Z")) == date("2026-11-29T12:00:00Z"))
+        #expect(try CronSchedule("0 12 1,15 * *", timeZone: utc).next(after: date("2026-11-21T00:00:00Z")) == date("2026-12-01T12:00:00Z"))
+        // February 30th never comes.
+        #expect(try CronSchedule("0 0 30 2 *", timeZone: utc).next(after: date("2026-11-21T00:00:00Z")) == nil)
+    }
+
+    @Test func badExpressionsNameTheField() {
+        for (expr, needle) in [("0 3 * *", "five fields"), ("61 3 * * *", "minute"), ("0 24 * * *", "hour"), ("0 3 0 * *", "day of month"),
+                               ("0 3 * 13 *", "month"), ("0 3 * * 8", "day of week"), ("*/0 * * * *", "step"), ("5-1 * * * *", "range"),
+                               ("a * * * *", "minute")] {
+            do {
+                _ = try CronSchedule(expr, timeZone: utc)
+                Issue.record("\(expr) was accepted")
+            } catch {
+                #expect("\(error)".contains(needle), "\(expr): \(error)")
+            }
+        }
+    }
+}
