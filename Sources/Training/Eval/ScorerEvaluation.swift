@@ -10,6 +10,12 @@ public struct EvaluatedItem: Codable, Sendable, Equatable {
     public var reasoning: String
     public var completionTokens: Int
     public var milliseconds: Double
+
+    public init(index: Int, reference: DimensionScores, prediction: EvalPrediction, reasoning: String, completionTokens: Int,
+                milliseconds: Double) {
+        self.index = index; self.reference = reference; self.prediction = prediction; self.reasoning = reasoning
+        self.completionTokens = completionTokens; self.milliseconds = milliseconds
+    }
 }
 
 /// Runs a labelled set through a `Scorer` (the serving path, so the figures are the service's) and computes the metrics.

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Reproduces the embedded default model (models/default) from the seed corpus in data/corpus:
+#   1. a byte-level BPE tokenizer trained on the corpus texts and answers,
+#   2. a freshly initialised Qwen2-architecture model sized to it,
+#   3. full-parameter SFT on the training split (resumable: rerun the same command after an interruption),
+#   4. the BF16 model folder, and its evaluation on the held-out test split.
+# Every step's output lives under $WORK; a step whose output exists is skipped, so the script resumes where it stopped.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BIN=${BIN:-.build/release/safety-server}
+WORK=${WORK:-.model-build}
+OUT=${OUT:-models/default}
+VOCAB=${VOCAB:-12000}
+HIDDEN=${HIDDEN:-256}
+LAYERS=${LAYERS:-4}
+HEADS=${HEADS:-4}
+KV_HEADS=${KV_HEADS:-2}
+INTERMEDIATE=${INTERMEDIATE:-768}
+EPOCHS=${EPOCHS:-4}
+BATCH=${BATCH:-16}
+LR=${LR:-1e-3}
+WARMUP=${WARMUP:-200}
+SEED=${SEED:-1}
+PROMPT=tools/model/scoring_prompt.json
+
+[ -x "$BIN" ] || swift build -c release --product safety-server
+mkdir -p "$WORK"
+
+if [ ! -f "$WORK/tokenizer/tokenizer.json" ]; then
+    echo "== 1/4 tokenizer (vocabulary $VOCAB)"
+    "$BIN" tokenizer train --data data/corpus/train.jsonl --completions --prompt "$PROMPT" --vocab-size "$VOCAB" --out "$WORK/tokenizer"
+fi
+
+if [ ! -f "$WORK/init/model.safetensors" ]; then
+    echo "== 2/4 initial weights"
+    "$BIN" model init --tokenizer "$WORK/tokenizer" --prompt "$PROMPT" --hidden "$HIDDEN" --layers "$LAYERS" --heads "$HEADS" \
+        --kv-heads "$KV_HEADS" --intermediate "$INTERMEDIATE" --seed "$SEED" --out "$WORK/init"
+fi
+
+if [ ! -f "$WORK/sft/model.safetensors" ]; then
+    echo "== 3/4 SFT ($EPOCHS epochs, batch $BATCH, peak learning rate $LR)"
+    RESUME=()
+    if [ -d "$WORK/checkpoints/latest" ] || [ -d "$WORK/checkpoints/latest.old" ]; then RESUME=(--resume); fi
+    "$BIN" train sft --full --model "$WORK/init" --data data/corpus/train.jsonl --validation data/corpus/validation.jsonl \
+        --epochs "$EPOCHS" --batch-size "$BATCH" --learning-rate "$LR" --warmup "$WARMUP" --schedule cosine --min-lr-ratio 0.05 \
+        --weight-decay 0.01 --validate-every 1000 --seed "$SEED" --save-dtype bf16 \
+        --checkpoint-dir "$WORK/checkpoints" --checkpoint-every 200 "${RESUME[@]}" --out "$WORK/sft" > "$WORK/sft_summary.json"
+fi
+
+echo "== 4/4 model folder $OUT and its evaluation"
+mkdir -p "$OUT"
+for f in config.json model.safetensors tokenizer.json tokenizer_config.json scoring_prompt.json; do
+    cp "$WORK/sft/$f" "$OUT/$f"
+done
+cp "$WORK/sft/sft_run.json" "$OUT/training_run.json"
+"$BIN" eval --model "$OUT" --data data/corpus/test.jsonl --json "$OUT/eval_test.json" --predictions "$WORK/test_predictions.jsonl"
