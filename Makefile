@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/safety-server
 MODEL ?= models/default
 
-.PHONY: run test deps build bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export
+.PHONY: run test deps build model eval demo-loop bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export
 
 deps:
 	@bash scripts/install-deps.sh
@@ -16,6 +16,18 @@ run: build
 
 test: deps
 	$(SWIFT) test
+
+# Reproduces models/default from data/corpus (tokenizer, initial weights, SFT, evaluation); resumable.
+model: build
+	bash tools/model/make-model.sh
+
+# The default model on the held-out test split.
+eval: build
+	$(BIN) eval --model $(MODEL) --data data/corpus/test.jsonl
+
+# The learning loop end to end over HTTP, then adapter swaps under load.
+demo-loop: build
+	bash scripts/demo-loop.sh
 
 bench-engine: build
 	$(BIN) bench engine
