@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/safety-server
 MODEL ?= models/default
 
-.PHONY: run test deps build model eval demo-loop bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export
+.PHONY: run test deps build model eval demo-loop bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export tokenizer-fixture
 
 deps:
 	@bash scripts/install-deps.sh
@@ -54,3 +54,9 @@ fixtures:
 peft-export:
 	$(SWIFT) run safety-server dev export-test-adapter
 	tools/fixtures/.venv/bin/python tools/fixtures/check_peft_export.py
+
+# The trained-tokenizer fixture (Tests/Fixtures/tokenizer/trained): `safety-server tokenizer train` on a dataset sample,
+# checked and encoded by Hugging Face tokenizers/transformers (needs the venv above; CI only reads the committed files).
+tokenizer-fixture:
+	$(SWIFT) build --product safety-server
+	tools/fixtures/.venv/bin/python tools/fixtures/make_trained_tokenizer_fixture.py --safety-server .build/debug/safety-server

@@ -20,21 +20,33 @@ struct ProgressBar {
     /// One finished step of `total`. `step` is 1-based; a resumed run starts past 1, and the ETA counts only this
     /// session's steps.
     mutating func update(step: Int, of total: Int, loss: Float, learningRate: Float, tokens stepTokens: Int, validationLoss: Float?) {
-        self.total = total
         if firstStep == nil { firstStep = step }
         tokens += stepTokens
         if let validationLoss { lastValidation = validationLoss }
         let elapsed = Self.now() - start
+        var detail = String(format: "loss %.4f", loss)
+        if let v = lastValidation { detail += String(format: "  val %.4f", v) }
+        detail += String(format: "  lr %.2e  %.0f tok/s", learningRate, Double(tokens) / max(elapsed, 1e-9))
+        draw(step: step, of: total, detail: detail, force: validationLoss != nil)
+    }
+
+    /// One finished step of `total` with a free-form description after the count (`12,000 words`).
+    mutating func update(step: Int, of total: Int, detail: String) {
+        if firstStep == nil { firstStep = step }
+        draw(step: step, of: total, detail: detail, force: false)
+    }
+
+    private mutating func draw(step: Int, of total: Int, detail: String, force: Bool) {
+        self.total = total
+        let elapsed = Self.now() - start
         let done = step - firstStep! + 1
         let eta = elapsed / Double(done) * Double(max(0, total - step))
-        var line = String(format: "%@ %*d/%d  loss %.4f", bar(step), String(total).count, step, total, loss)
-        if let v = lastValidation { line += String(format: "  val %.4f", v) }
-        line += String(format: "  lr %.2e  %.0f tok/s  ETA %@", learningRate, Double(tokens) / max(elapsed, 1e-9), Self.clock(eta))
+        let line = String(format: "%@ %*d/%d  ", bar(step), String(total).count, step, total) + detail + "  ETA " + Self.clock(eta)
         if isTerminal {
             write("\r" + line + "\u{1B}[K")
             drawn = true
             if step == total { finish() }
-        } else if step % every == 0 || step == total || step == firstStep || validationLoss != nil {
+        } else if step % every == 0 || step == total || step == firstStep || force {
             write(line + "\n")
         }
     }

@@ -1,9 +1,9 @@
 /// GPT-2's byte-level alphabet (`bytes_to_unicode` in openai/gpt-2 encoder.py): every byte is shown as one
 /// printable character, so that BPE vocabularies can be stored as text. Printable Latin-1 bytes stand for
 /// themselves; the others (controls, space, …) are shifted to U+0100 and up, so space is "Ġ" and "\n" is "Ċ".
-enum ByteLevel {
+public enum ByteLevel {
     /// `characters[b]` is the character that stands for byte `b`.
-    static let characters: [Character] = {
+    public static let characters: [Character] = {
         var scalars = [UInt32](repeating: 0, count: 256)
         var next: UInt32 = 256
         for b in 0..<256 {
@@ -26,13 +26,13 @@ enum ByteLevel {
     }()
 
     /// The byte-level text for raw bytes.
-    static func encode<S: Sequence<UInt8>>(_ bytes: S) -> String {
+    public static func encode<S: Sequence<UInt8>>(_ bytes: S) -> String {
         String(bytes.map { characters[Int($0)] })
     }
 
     /// The bytes a byte-level token stands for, or nil when it contains a character outside the alphabet
     /// (the ByteLevel decoder then passes the token's own UTF-8 through, as Hugging Face's does).
-    static func decode(_ token: String) -> [UInt8]? {
+    public static func decode(_ token: String) -> [UInt8]? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(token.unicodeScalars.count)
         for scalar in token.unicodeScalars {

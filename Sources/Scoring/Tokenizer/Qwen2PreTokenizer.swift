@@ -8,13 +8,16 @@
 /// and "Isolated" just means each match is a piece. `\s` is Unicode White_Space (as in Oniguruma, which
 /// Hugging Face tokenizers uses). The ByteLevel step that follows only maps bytes to printable characters; the
 /// BPE model works on the raw bytes directly, so it needs no code here.
-struct Qwen2PreTokenizer: Sendable {
-    static let pattern =
+public struct Qwen2PreTokenizer: Sendable {
+    /// The Split regex as tokenizer.json writes it.
+    public static let pattern =
         #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
-    /// Calls `body` with the byte range of each piece of `text`, in order.
+    public init() {}
+
+    /// Calls `body` with the byte range of each piece of `text` (UTF-8), in order.
     @inline(__always)
-    func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+    public func forEachPiece(_ text: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
         let classes = ScalarClass.table
         var i = 0
         while i < text.count {

@@ -1,12 +1,16 @@
 import Foundation
 
 /// tokenizer.json `normalizer`: Unicode normalisation of the text between added tokens. Qwen2 uses NFC.
-struct UnicodeNormalizer: Sendable {
-    enum Form: Sendable { case none, nfc }
-    let form: Form
+public struct UnicodeNormalizer: Sendable {
+    public enum Form: Sendable { case none, nfc }
+    public let form: Form
 
-    /// Returns nil when `text` is already normalised (the common case), else its normalised UTF-8.
-    func normalize(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    public init(form: Form) {
+        self.form = form
+    }
+
+    /// Returns nil when `text` (UTF-8) is already normalised (the common case), else its normalised UTF-8.
+    public func normalize(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         switch form {
         case .none:
             return nil
@@ -17,7 +21,7 @@ struct UnicodeNormalizer: Sendable {
         }
     }
 
-    func normalize(_ text: String) -> String {
+    public func normalize(_ text: String) -> String {
         switch form {
         case .none: text
         case .nfc: text.precomposedStringWithCanonicalMapping
