@@ -88,7 +88,7 @@ enum LearningModel {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("eval_report.json").path))
             // The decision and both evaluations are stored with the run; the candidate's MAE is lower.
             guard case let .object(eval)? = run.eval, case let .object(cand)? = eval["candidate"], case let .object(act)? = eval["active"],
-                  case let .double(candMAE)? = cand["mae"], case let .double(actMAE)? = act["mae"]
+                  let candMAE = number(cand["mae"]), let actMAE = number(act["mae"])
             else { Issue.record("run.eval lacks the two reports: \(String(describing: run.eval))"); return }
             #expect(candMAE < actMAE)
             let points = try await t.service.database.trainingRuns.points(runID: run.id, afterID: 0)
@@ -162,7 +162,7 @@ enum LearningModel {
     @Test func aRunInterruptedByACrashIsMarkedFailedAtTheNextStart() async throws {
         let t = try await makeApp()
         defer { Task { await t.close() } }
-        let run = try await t.service.database.trainingRuns.create(trigger: .admin, requestedBy: nil)
+        let run = try await t.service.database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
         _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .running, decision: nil, error: nil)
         let root = URL(fileURLWithPath: t.service.configuration.adaptersPath)
         let partial = root.appendingPathComponent(".partial-run\(run.id)-deadbeef")
@@ -171,6 +171,15 @@ enum LearningModel {
         let after = try #require(try await t.service.database.trainingRuns.get(id: run.id))
         #expect(after.state == .failed && after.error?.contains("stopped during the run") == true)
         #expect(!FileManager.default.fileExists(atPath: partial.path))
+    }
+}
+
+/// A JSON number, whether it was stored as an integer or not.
+func number(_ v: Storage.JSONValue?) -> Double? {
+    switch v {
+    case let .int(i)?: Double(i)
+    case let .double(d)?: d
+    default: nil
     }
 }
 
