@@ -119,4 +119,54 @@ import Storage
             #expect(errorCode(missing.body) == "not_found")
         }
     }
+
+    /// Swaps and a rollback while requests keep arriving: every request is answered 200 and names the adapter (or the
+    /// base model) that scored it, and each answer's adapter is one that was active while it ran.
+    @Test func swapsUnderLoadFailNoRequest() async throws {
+        let t = try await TestApp.make { $0.maxNewTokens = 120 }
+        defer { Task { await t.close() } }
+        var ids: [String] = []
+        for (k, seed) in [UInt64(5), 6].enumerated() {
+            let a = LoRAAdapter.fresh(id: "s\(k)", model: TinyModel.model, config: LoRAConfig(r: 2, alpha: 4, targets: [.q, .v]), seed: seed)
+            let dir = t.directory.appendingPathComponent("adapters/s\(k)")
+            try a.save(to: dir)
+            _ = try await t.service.database.adapters.register(NewAdapter(id: "s\(k)", contentHash: try AdapterFolder.contentHash(of: dir),
+                                                                          path: dir.path, baseModelID: "tiny-random"))
+            ids.append("s\(k)")
+        }
+        let known = Set(ids + ["base"])
+        try await t.application.test(.router) { client in
+            let results = try await withThrowingTaskGroup(of: [(HTTPResponse.Status, String?)].self) { group in
+                for w in 0..<6 {
+                    group.addTask {
+                        var out: [(HTTPResponse.Status, String?)] = []
+                        for i in 0..<8 {
+                            let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "负载下的请求 \#(w)-\#(i)"}"#)
+                            out.append((r.status, (r.body["model"] as? [String: Any]).map { $0["adapter"] as? String ?? "base" }))
+                        }
+                        return out
+                    }
+                }
+                group.addTask {
+                    for target in ["s0", "s1", "base", "s0"] {
+                        try await Task.sleep(for: .milliseconds(150))
+                        let r = try await client.call(.post, "/v1/admin/adapters/\(target)/activate", key: t.adminKey)
+                        #expect(r.status == .ok, "\(r.body)")
+                    }
+                    return []
+                }
+                var all: [(HTTPResponse.Status, String?)] = []
+                for try await r in group { all += r }
+                return all
+            }
+            #expect(results.count == 48)
+            var failed = 0, unnamed = 0
+            for (status, adapter) in results {
+                if status.code != 200 { failed += 1 }
+                if adapter == nil || !known.contains(adapter!) { unnamed += 1 }
+            }
+            #expect(failed == 0 && unnamed == 0, "\(failed) failed, \(unnamed) without a known adapter")
+            #expect(t.service.scorer.adapterID == "s0")
+        }
+    }
 }

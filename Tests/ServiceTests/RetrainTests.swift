@@ -88,7 +88,7 @@ enum LearningModel {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("eval_report.json").path))
             // The decision and both evaluations are stored with the run; the candidate's MAE is lower.
             guard case let .object(eval)? = run.eval, case let .object(cand)? = eval["candidate"], case let .object(act)? = eval["active"],
-                  let candMAE = number(cand["mae"]), let actMAE = number(act["mae"])
+                  let candMAE = number(cand["overall_mae"]), let actMAE = number(act["overall_mae"])
             else { Issue.record("run.eval lacks the two reports: \(String(describing: run.eval))"); return }
             #expect(candMAE < actMAE)
             let points = try await t.service.database.trainingRuns.points(runID: run.id, afterID: 0)

@@ -8,7 +8,7 @@ import Training
 /// End-to-end scenarios against a running server, over HTTP only (what a client, a reviewer and an admin would do).
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "End-to-end scenarios against a running server.", subcommands: [Loop.self, Swap.self])
+        commandName: "demo", abstract: "End-to-end scenarios against a running server.", subcommands: [Loop.self, Swap.self, Correct.self])
 
     /// The learning loop: score a domain's held-out texts, correct some of them, retrain, and score the rest again.
     struct Loop: AsyncParsableCommand {
@@ -246,6 +246,42 @@ struct DemoCommand: AsyncParsableCommand {
             print("answered by: " + adapters.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "))
             print("failed: \(failed); answered without naming the adapter: \(unnamed); swaps: \(activated.joined(separator: " → "))")
             if failed > 0 || unnamed > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+extension DemoCommand {
+    /// Reviewer work in bulk: scores labelled texts through the API and submits their labels as corrections; optionally
+    /// triggers a retrain and prints its run id (the crash test uses this).
+    struct Correct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "correct", abstract: "Scores labelled texts through the API, corrects them with their labels, optionally triggers a retrain.")
+
+        @Option(help: "Base URL of the server.") var url = "http://127.0.0.1:8080"
+        @Option(help: "An admin key.") var key: String
+        @Option(help: "Labelled JSONL.") var data = "data/corpus/validation.jsonl"
+        @Option(help: "Lines to skip first.") var offset = 0
+        @Option(help: "Texts to score and correct.") var count = 50
+        @Flag(help: "Trigger a retrain afterwards and print its run id.") var retrain = false
+
+        func run() async throws {
+            let examples = Array(try ScoringExample.loadJSONL(URL(fileURLWithPath: data)).dropFirst(offset).prefix(count))
+            let api = APIClient(url: url, key: key)
+            defer { Task { try? await api.shutdown() } }
+            for e in examples {
+                let (s, body) = try await api.call("POST", "/v1/score", ["text": e.text])
+                guard s == 200, let id = body["id"] as? String else { throw DemoError("scoring failed: \(s) \(body)") }
+                var scores: [String: Int] = [:]
+                for d in Dimension.allCases { scores[d.rawValue] = e.reference.scores[d] }
+                let (cs, cb) = try await api.call("POST", "/v1/requests/\(id)/corrections", ["scores": scores, "reasoning": e.reference.reasoning])
+                guard cs == 201 || cs == 200 else { throw DemoError("correction failed: \(cs) \(cb)") }
+            }
+            logError("corrected \(examples.count) requests")
+            if retrain {
+                let (rs, rb) = try await api.call("POST", "/v1/admin/retrain", ["reason": "demo correct"])
+                guard rs == 202, let runID = rb["run_id"] as? Int else { throw DemoError("retrain trigger failed: \(rs) \(rb)") }
+                print(runID)
+            }
         }
     }
 }

@@ -201,10 +201,12 @@ public struct RetrainService: Service {
             metrics = .object(m)
         }
         let eval: Storage.JSONValue = .object([
-            "candidate": (try? Storage.JSONValue(encoding: outcome.candidateReport)) ?? .null,
-            "active": (try? Storage.JSONValue(encoding: outcome.activeReport)) ?? .null,
+            "candidate": Self.headline(outcome.candidateReport),
+            "active": Self.headline(outcome.activeReport),
             "decision": (try? Storage.JSONValue(encoding: outcome.decision)) ?? .null,
             "held_out": .int(outcome.summary.evaluated),
+            "candidate_report": (try? Storage.JSONValue(encoding: outcome.candidateReport)) ?? .null,
+            "active_report": (try? Storage.JSONValue(encoding: outcome.activeReport)) ?? .null,
         ])
         let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
                              outcome.summary.evaluated)
@@ -233,6 +235,18 @@ public struct RetrainService: Service {
     }
 
     private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+    /// The figures the dashboard compares: overall and per-dimension MAE, format validity, within-5 share, text-level
+    /// accuracy (the full reports are stored beside them).
+    static func headline(_ r: EvalReport) -> Storage.JSONValue {
+        var perDimension: [String: Storage.JSONValue] = [:]
+        for m in r.dimensions { perDimension[m.dimension.rawValue] = .double(m.mae) }
+        return .object([
+            "items": .int(r.items), "overall_mae": .double(r.mae), "format_validity": .double(r.formatValidity),
+            "within_share": .double(r.withinShare), "text_accuracy": r.anyViolation.accuracy.map { .double($0) } ?? .null,
+            "per_dimension_mae": .object(perDimension),
+        ])
+    }
 
     /// New corrections (training split, after the last consumed id), a replay of older human labels and of the seed
     /// corpus, and the held-out split (all of it, oldest first; the pipeline evaluates the newest `eval_max_items`).
