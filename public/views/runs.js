@@ -196,8 +196,20 @@ function curves(points) {
       h('h3', { class: 'curve-phase' }, phase),
       h('div', { class: 'curve-row' },
         has('loss') ? lineChart(series('loss'), { title: t('run.loss'), xLabel: t('run.step'), testid: `run-chart-${phase}-loss` }) : null,
-        has('reward') ? lineChart(series('reward'), { title: t('run.reward'), xLabel: t('run.step'), testid: `run-chart-${phase}-reward` }) : null));
+        has('reward') ? lineChart(series('reward'), { title: t('run.reward'), xLabel: t('run.step'), testid: `run-chart-${phase}-reward` }) : null,
+        rewardParts(mine, phase)));
   }));
+}
+
+/** The reward's parts (format, keys, scores, reasoning), logged separately per step, as one chart with a line each. */
+const REWARD_PARTS = ['format', 'keys', 'scores', 'reasoning'];
+function rewardParts(points, phase) {
+  const parts = REWARD_PARTS.filter((name) => points.some((p) => typeof p.data?.[name] === 'number'));
+  if (parts.length === 0) return null;
+  const series = parts.map((name, index) => ({
+    name, color: PALETTE[(index + 2) % PALETTE.length], points: points.map((p) => ({ x: p.step, y: p.data?.[name] })),
+  }));
+  return lineChart(series, { title: t('run.rewardParts'), xLabel: t('run.step'), testid: `run-chart-${phase}-reward-parts` });
 }
 
 function number(value, digits = 3) {

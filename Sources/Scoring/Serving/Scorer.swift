@@ -98,7 +98,8 @@ public final class Scorer: @unchecked Sendable {
         let admitted: Double
         let promptTokens: Int
         var remainingPrompt: ArraySlice<Int>
-        var lastToken = -1
+        /// Generated tokens not yet in the KV cache: the last sampled one, then any the grammar forced after it.
+        var pendingInput: [Int] = []
         var generated: [Int] = []
         var constraint: ScoreConstraint
         var rng: SplitMix64
@@ -248,9 +249,9 @@ public final class Scorer: @unchecked Sendable {
                 sampling.append(last)
                 newTokens += chunk.count
             } else {
-                steps.append(SequenceStep(tokens: [s.lastToken], cache: s.cache, adapter: s.adapter, logits: .last))
+                steps.append(SequenceStep(tokens: s.pendingInput, cache: s.cache, adapter: s.adapter, logits: .last))
                 sampling.append(true)
-                newTokens += 1
+                newTokens += s.pendingInput.count
             }
         }
         var generatedNow = 0
@@ -269,15 +270,20 @@ public final class Scorer: @unchecked Sendable {
             let chosen = Sampler.sample(logits: UnsafeBufferPointer(logits), allowed: allowed, parameters: options.sampling,
                                         rng: &s.rng, plainLogprob: false)
             s.generated.append(chosen.token)
-            s.lastToken = chosen.token
+            s.pendingInput = [chosen.token]
             s.constraint.advance(token: chosen.token, probability: chosen.probability)
             generatedNow += 1
-            if tokenizer.eosTokenIDs.contains(chosen.token) || options.sampling.stopTokens.contains(chosen.token) {
-                s.finish = .stop
-            } else if s.constraint.isComplete {
-                s.finish = .constraint
-            } else if s.generated.count >= options.maxNewTokens {
-                s.finish = .length
+            s.finish = finishReason(s, last: chosen.token)
+            // Jump ahead over what the grammar leaves no choice about (the keys, separators and tags of the answer):
+            // those tokens join the next step's input as one chunk instead of costing a model step each.
+            while s.finish == nil {
+                s.constraint.budgetNearlyExhausted(remaining: options.maxNewTokens - s.generated.count)
+                guard let only = s.constraint.allowedTokens(), only.count == 1 else { break }
+                s.generated.append(only[0])
+                s.pendingInput.append(only[0])
+                s.constraint.advance(token: only[0], probability: 1)
+                generatedNow += 1
+                s.finish = finishReason(s, last: only[0])
             }
         }
         let done = sequences.filter { $0.finish != nil }
@@ -286,6 +292,13 @@ public final class Scorer: @unchecked Sendable {
         let t1 = Monotonic.seconds()
         for s in done { complete(s, now: t1) }
         observer?(ScorerStep(sequences: steps.count, newTokens: newTokens, generatedTokens: generatedNow, seconds: t1 - t0, queueDepth: queueDepth))
+    }
+
+    private func finishReason(_ s: Sequence, last token: Int) -> FinishReason? {
+        if tokenizer.eosTokenIDs.contains(token) || options.sampling.stopTokens.contains(token) { return .stop }
+        if s.constraint.isComplete { return .constraint }
+        if s.generated.count >= options.maxNewTokens { return .length }
+        return nil
     }
 
     private func complete(_ s: Sequence, now: Double) {
