@@ -44,14 +44,15 @@ struct DemoCommand: AsyncParsableCommand {
             let meta = try String(contentsOf: fileURL, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
                 .map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
             func inDomain(_ l: Line) -> Bool { (source == nil || l.source == source) && (dimension == nil || l.dimension == dimension) }
-            let domain = examples.indices.filter { inDomain(meta[$0]) }
+            // Files are often ordered by label: a seeded shuffle makes the corrected and the evaluated texts alike.
+            var rng = SplitMix64(seed: 7)
+            let domain = examples.indices.filter { inDomain(meta[$0]) }.shuffled(using: &rng)
             let outside = examples.indices.filter { !inDomain(meta[$0]) }
             guard domain.count > corrections + 10 else {
                 throw ValidationError("the domain has \(domain.count) texts in \(data); it needs more than --corrections (\(corrections)) + 10")
             }
             let toCorrect = Array(domain.prefix(corrections)).map { examples[$0] }
             let toEval = Array(domain.dropFirst(corrections).prefix(eval)).map { examples[$0] }
-            var rng = SplitMix64(seed: 7)
             let controlSet = Array(outside.shuffled(using: &rng).prefix(control)).map { examples[$0] }
             let api = APIClient(url: url, key: key)
             defer { Task { try? await api.shutdown() } }
