@@ -18,6 +18,6 @@ SAFETY_BOOTSTRAP_ADMIN_KEY="$KEY" "$BIN" serve --port "$PORT" --model "$MODEL" -
 for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 # The default model never trained on the validation and test splits: the domain's texts come from there.
 cat data/corpus/validation.jsonl data/corpus/test.jsonl >"$WORK/held-out.jsonl"
-"$BIN" demo loop --url "http://127.0.0.1:$PORT" --key "$KEY" --data "$WORK/held-out.jsonl" ${DOMAIN_ARGS:---source jade-db} ${LOOP_ARGS:-}
+"$BIN" demo loop --url "http://127.0.0.1:$PORT" --key "$KEY" --data "$WORK/held-out.jsonl" ${DOMAIN_ARGS:---source jade-db} ${LOOP_ARGS:---corrections 300 --eval 300 --control 300}
 echo
 "$BIN" demo swap --url "http://127.0.0.1:$PORT" --key "$KEY" --concurrency 8 --swaps 4

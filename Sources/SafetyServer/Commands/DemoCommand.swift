@@ -65,12 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
             // Reviewer corrections through the API.
             var corrected = 0
             for (i, e) in toCorrect.enumerated() {
-                let (s, body) = try await api.call("POST", "/v1/score", ["text": e.text])
-                guard s == 200, let id = body["id"] as? String else { throw DemoError("scoring failed: \(s) \(body)") }
-                var scores: [String: Int] = [:]
-                for d in Dimension.allCases { scores[d.rawValue] = e.reference.scores[d] }
-                let (cs, cb) = try await api.call("POST", "/v1/requests/\(id)/corrections", ["scores": scores, "reasoning": e.reference.reasoning])
-                guard cs == 201 || cs == 200 else { throw DemoError("correction failed: \(cs) \(cb)") }
+                try await api.scoreAndCorrect(e)
                 corrected += 1
                 if (i + 1) % 50 == 0 { print("  corrected \(i + 1)/\(toCorrect.count)") }
             }
@@ -269,14 +264,7 @@ extension DemoCommand {
             let examples = Array(try ScoringExample.loadJSONL(URL(fileURLWithPath: data)).dropFirst(offset).prefix(count))
             let api = APIClient(url: url, key: key)
             defer { Task { try? await api.shutdown() } }
-            for e in examples {
-                let (s, body) = try await api.call("POST", "/v1/score", ["text": e.text])
-                guard s == 200, let id = body["id"] as? String else { throw DemoError("scoring failed: \(s) \(body)") }
-                var scores: [String: Int] = [:]
-                for d in Dimension.allCases { scores[d.rawValue] = e.reference.scores[d] }
-                let (cs, cb) = try await api.call("POST", "/v1/requests/\(id)/corrections", ["scores": scores, "reasoning": e.reference.reasoning])
-                guard cs == 201 || cs == 200 else { throw DemoError("correction failed: \(cs) \(cb)") }
-            }
+            for e in examples { try await api.scoreAndCorrect(e) }
             logError("corrected \(examples.count) requests")
             if retrain {
                 let (rs, rb) = try await api.call("POST", "/v1/admin/retrain", ["reason": "demo correct"])
@@ -328,4 +316,14 @@ final class APIClient: Sendable {
     }
 
     func shutdown() async throws { try await client.shutdown() }
+
+    /// What a reviewer does for a labelled text: the text is scored through the API, then corrected with its label.
+    func scoreAndCorrect(_ e: ScoringExample) async throws {
+        let (s, body) = try await call("POST", "/v1/score", ["text": e.text])
+        guard s == 200, let id = body["id"] as? String else { throw DemoError("scoring failed: \(s) \(body)") }
+        var scores: [String: Int] = [:]
+        for d in Dimension.allCases { scores[d.rawValue] = e.reference.scores[d] }
+        let (cs, cb) = try await call("POST", "/v1/requests/\(id)/corrections", ["scores": scores, "reasoning": e.reference.reasoning])
+        guard cs == 201 || cs == 200 else { throw DemoError("correction failed: \(cs) \(cb)") }
+    }
 }

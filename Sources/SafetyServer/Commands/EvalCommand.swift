@@ -95,13 +95,7 @@ struct EvalCommand: AsyncParsableCommand {
             var out = Data()
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            for item in items {
-                var line = try enc.encode(item)
-                if let s = sources[item.index] {
-                    line = Data(String(decoding: line.dropLast(), as: UTF8.self).utf8) + Data(",\"source\":".utf8) + (try enc.encode(s)) + Data("}".utf8)
-                }
-                out += line + Data("\n".utf8)
-            }
+            for item in items { out += try enc.encode(PredictionLine(item: item, source: sources[item.index])) + Data("\n".utf8) }
             try out.write(to: URL(fileURLWithPath: predictions), options: .atomic)
         }
 
@@ -119,6 +113,19 @@ struct EvalCommand: AsyncParsableCommand {
             logError("eval: report in \(json)")
         } else {
             try printJSON(report, pretty: true)
+        }
+    }
+
+    /// One line of --predictions: the item's fields and, when the data line had one, its source.
+    struct PredictionLine: Encodable {
+        let item: EvaluatedItem
+        let source: String?
+        enum Keys: CodingKey { case source }
+
+        func encode(to encoder: Encoder) throws {
+            try item.encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encodeIfPresent(source, forKey: .source)
         }
     }
 
@@ -171,32 +178,25 @@ enum EvalTable {
     }
 }
 
-/// A count-based progress line on standard error (redrawn in place on a terminal, every 5% otherwise).
+/// `ProgressBar` for items finished by concurrent tasks: a lock around it and the rate in its description.
 final class CountProgress: @unchecked Sendable {
+    private var bar: ProgressBar
     private let total: Int
     private let label: String
     private let start = ProgressBar.now()
     private let lock = NSLock()
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-    private var lastPrinted = -1
 
-    init(total: Int, label: String) { self.total = total; self.label = label }
+    init(total: Int, label: String) {
+        bar = ProgressBar(total: total, every: max(1, total / 20))
+        self.total = total
+        self.label = label
+    }
 
     func update(done: Int) {
         lock.lock(); defer { lock.unlock() }
-        let step = max(1, total / 20)
-        guard isTerminal || done == total || done / step != lastPrinted / step else { return }
-        lastPrinted = done
-        let elapsed = ProgressBar.now() - start
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let eta = Double(total - done) / max(rate, 1e-9)
-        let width = 24, filled = total > 0 ? min(width, done * width / total) : width
-        let line = String(format: "%@ [%@%@] %d/%d  %.1f/s  ETA %@", label, String(repeating: "#", count: filled),
-                          String(repeating: "·", count: width - filled), done, total, rate, ProgressBar.clock(eta))
-        FileHandle.standardError.write(Data((isTerminal ? "\r" + line + "\u{1B}[K" : line + "\n").utf8))
+        let rate = Double(done) / max(ProgressBar.now() - start, 1e-9)
+        bar.update(step: done, of: total, detail: String(format: "%@  %.1f/s", label, rate))
     }
 
-    func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
+    func finish() { lock.lock(); bar.finish(); lock.unlock() }
 }

@@ -202,10 +202,10 @@ public final class RetrainPipeline: @unchecked Sendable {
         summary.evaluated = heldOut.count
         hooks.phase("eval", 2)
         try checkpoint("eval")
-        let activeItems = evaluate(heldOut, adapter: active)
+        let activeItems = try evaluate(heldOut, adapter: active)
         hooks.point(RetrainPoint(phase: "eval", step: 1, total: 2, loss: nil, reward: nil, data: [:]))
         try checkpoint("eval")
-        let candidateItems = evaluate(heldOut, adapter: candidate)
+        let candidateItems = try evaluate(heldOut, adapter: candidate)
         hooks.point(RetrainPoint(phase: "eval", step: 2, total: 2, loss: nil, reward: nil, data: [:]))
         let reasonings = candidateItems.map(\.reasoning)
         summary.candidateDistinct1 = RejectionSampling.distinctN(reasonings, n: 1)
@@ -240,13 +240,12 @@ public final class RetrainPipeline: @unchecked Sendable {
 
     /// Greedy answers through a `Scorer` of its own over the same weights (the serving path, so the figures are the
     /// service's), from this thread.
-    private func evaluate(_ examples: [ScoringExample], adapter: LoRAAdapter?) -> [EvaluatedItem] {
+    private func evaluate(_ examples: [ScoringExample], adapter: LoRAAdapter?) throws -> [EvaluatedItem] {
         guard !examples.isEmpty else { return [] }
         var options = ScorerOptions()
         options.maxBatch = 8
         options.maxNewTokens = 512
-        guard let scorer = try? Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: "eval", options: options, adapter: adapter)
-        else { return [] }
+        let scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: "eval", options: options, adapter: adapter)
         defer { scorer.shutdown() }
         let box = ResultBox()
         let done = DispatchSemaphore(value: 0)
