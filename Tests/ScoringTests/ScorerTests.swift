@@ -84,16 +84,15 @@ enum TinyScoringModel {
         #expect(!outcomes.contains("other"))
     }
 
-    @Test func tooLongAndEmptyTextsAreRefused() async throws {
-        let scorer = try TinyScoringModel.scorer { $0.maxPromptTokens = 300 }
+    @Test func emptyTextsAreRefusedAndTextsPastOnePassAreScoredInWindows() async throws {
+        let scorer = try TinyScoringModel.scorer { $0.maxPromptTokens = 700 }
         defer { scorer.shutdown() }
         await #expect(throws: ScorerError.emptyText) { try await scorer.score("") }
-        do {
-            _ = try await scorer.score(String(repeating: "很长的文本", count: 200))
-            Issue.record("expected textTooLong")
-        } catch let ScorerError.textTooLong(tokens, limit) {
-            #expect(tokens > 300 && limit == 300)
-        }
+        let text = String(repeating: "很长的文本。", count: 200)
+        #expect(scorer.promptIDs(for: text).count > 700)
+        let r = try await scorer.score(text)
+        #expect(r.windows.count > 1)
+        for w in r.windows { #expect(scorer.promptIDs(for: text.scalarSlice(w.span)).count <= 700) }
     }
 
     @Test func requestsKeepTheAdapterTheyStartedWith() async throws {

@@ -31,9 +31,15 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     }
     let indexes = try await first.pool.read { db in try db.indexes(on: "requests").map(\.name) }
     #expect(Set(indexes).isSuperset(of: ["requests_by_time", "requests_by_adapter", "requests_review_queue"]))
-    // Rows written at version 1 must survive the next migration.
+    // Rows written at version 1 (by the code of that version: no windows column yet) must survive the next migrations.
     let client = try await first.makeClient()
-    _ = try await first.requests.insert(newRequest(client: client))
+    try await first.pool.write { db in
+        try db.execute(sql: """
+            INSERT INTO requests (id, text, text_sha256, client_key_id, format_ok, raw_output, model_id, latency_ms,
+                                  prompt_tokens, completion_tokens, created_at)
+            VALUES ('0193f5c2-7a1e-7b3c-9d4e-5f6a7b8c9d0e', '一段文本', ?, ?, 1, '', 'tiny', 1, 1, 1, 1)
+            """, arguments: [String(repeating: "a", count: 64), client])
+    }
     try await first.close()
 
     let second = try folder.open(upTo: 2)
@@ -44,6 +50,22 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     #expect(applied.map(\.name) == ["0001_initial", "0002_training"])
     #expect(applied.allSatisfy { $0.checksum.count == 64 })
     try await second.close()
+
+    let third = try folder.open(upTo: 3)
+    #expect(try await third.appliedMigrations().map(\.name) == ["0001_initial", "0002_training", "0003_request_windows"])
+    let old = try #require(try await third.requests.list(RequestQuery(), cursor: nil).items.first)
+    #expect(old.windows.isEmpty, "a row from before windows reads with none")
+    let stored = try await third.requests.insert(newRequest(client: client, windows: [
+        RequestWindow(start: 0, end: 5, scores: uniformScores(100), reasoning: "无", formatOK: true, decides: []),
+        RequestWindow(start: 3, end: 9, scores: uniformScores(35), reasoning: "有", formatOK: true, decides: [.bias]),
+    ]))
+    let back = try #require(try await third.requests.get(id: stored.request.id))
+    #expect(back.windows == stored.request.windows && back.windows.count == 2)
+    // The column only holds a JSON array.
+    #expect(throws: (any Error).self) {
+        try third.pool.write { db in try db.execute(sql: "UPDATE requests SET windows = '{\"a\": 1}'") }
+    }
+    try await third.close()
 }
 
 @Test func rerunningMigrationsIsANoOp() async throws {
@@ -57,7 +79,7 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
 
     let reopened = try folder.open()
     #expect(try schemaDump(reopened) == before)
-    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2])
+    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3])
     try await reopened.close()
 }
 
@@ -86,8 +108,8 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     let folder = try TemporaryDirectory()
     let migrations = try folder.copyOfMigrations()
     try await folder.open(migrations: migrations).close()
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0002_training.sql"))
-    #expect(throws: StorageError.appliedMigrationMissing(id: 2, name: "0002_training")) {
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0003_request_windows.sql"))
+    #expect(throws: StorageError.appliedMigrationMissing(id: 3, name: "0003_request_windows")) {
         try folder.open(migrations: migrations)
     }
 }
@@ -98,17 +120,17 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     try """
         CREATE TABLE half_done (x INTEGER);
         INSERT INTO no_such_table VALUES (1);
-        """.write(to: migrations.appendingPathComponent("0003_broken.sql"), atomically: true, encoding: .utf8)
+        """.write(to: migrations.appendingPathComponent("0004_broken.sql"), atomically: true, encoding: .utf8)
     let error = #expect(throws: StorageError.self) { try folder.open(migrations: migrations) }
     guard case .migrationFailed(let id, _, let message)? = error else {
         Issue.record("expected migrationFailed, got \(String(describing: error))")
         return
     }
-    #expect(id == 3 && message.contains("no_such_table"))
+    #expect(id == 4 && message.contains("no_such_table"))
 
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0003_broken.sql"))
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0004_broken.sql"))
     let database = try folder.open(migrations: migrations)
-    #expect(try await database.appliedMigrations().map(\.id) == [1, 2])
+    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3])
     #expect(try !tables(database).contains("half_done"))
     try await database.close()
 }

@@ -39,13 +39,14 @@ func uniformScores(_ value: Int) -> PerDimension<Int?> { PerDimension(repeating:
 
 func newRequest(
     client: Int64, text: String = "一段需要评分的文本", scores: PerDimension<Int?> = uniformScores(100),
-    confidence: Double? = 0.9, clientRequestID: String? = nil, adapterID: String? = nil, createdAt: Date = Date()
+    confidence: Double? = 0.9, clientRequestID: String? = nil, adapterID: String? = nil, createdAt: Date = Date(),
+    windows: [RequestWindow] = []
 ) -> NewScoredRequest {
     NewScoredRequest(
         text: text, clientKeyID: client, clientRequestID: clientRequestID, metadata: ["channel": "test"],
         reasoning: "没有发现问题", scores: scores, confidence: PerDimension(repeating: confidence), formatOK: true,
         rawOutput: "<reasoning>没有发现问题</reasoning><answer>{}</answer>", modelID: "tiny-qwen2",
-        adapterID: adapterID, latencyMs: 42, promptTokens: 100, completionTokens: 50, createdAt: createdAt)
+        adapterID: adapterID, latencyMs: 42, promptTokens: 100, completionTokens: 50, createdAt: createdAt, windows: windows)
 }
 
 extension Database {

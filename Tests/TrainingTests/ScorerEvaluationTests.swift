@@ -60,7 +60,8 @@ import Testing
     @Test func aRequestTheScorerRefusesCountsAsAMissingAnswer() async throws {
         let examples = try [
             example("短文本。", [100, 100, 100, 100, 100, 100, 100, 100, 100]),
-            example(String(repeating: "很长的文本。", count: 400), [100, 100, 35, 100, 100, 100, 100, 100, 100]),
+            // The scorer refuses an empty text (a long one is scored in windows, not refused).
+            example("", [100, 100, 35, 100, 100, 100, 100, 100, 100]),
         ]
         let scorer = try scorer(maxPromptTokens: 600)
         defer { scorer.shutdown() }

@@ -210,7 +210,8 @@ function detail(request, corrections, reload) {
     })));
   return h('div', { class: 'detail-layout' },
     h('div', { class: 'detail-main' },
-      panel(t('detail.text'), h('div', { class: 'request-text', testid: 'detail-text' }, request.text)),
+      panel(t('detail.text'), h('div', { class: 'request-text', testid: 'detail-text' }, highlightedText(request))),
+      windowsPanel(request),
       panel(t('detail.reasoning'), h('div', { class: 'reasoning', testid: 'detail-reasoning' }, request.reasoning || t('common.none')),
         request.raw_output ? h('details', { class: 'raw', testid: 'detail-raw' }, h('summary', {}, t('detail.rawOutput')), h('pre', {}, request.raw_output)) : null),
       panel(t('detail.scores'), request.scores ? null : h('p', { class: 'muted' }, t('detail.noScores')), scores),
@@ -245,4 +246,59 @@ function correctionItem(correction, request) {
     })),
     correction.reasoning ? h('p', { class: 'reasoning' }, correction.reasoning) : null,
     correction.note ? h('p', { class: 'muted small' }, `${t('detail.note')}: ${correction.note}`) : null);
+}
+
+/** Windows that decided a score below 100: the spans a reviewer should read first. */
+function flaggedWindows(request) {
+  const windows = request.windows ?? [];
+  return windows.filter((w) => (w.decides ?? []).some((key) => (w.scores?.[key] ?? 100) < 100));
+}
+
+/**
+ * The request text, with the spans of the deciding windows marked. Offsets are Unicode code points, which is what
+ * `Array.from` iterates; the text only ever reaches the page as text nodes.
+ */
+function highlightedText(request) {
+  const flagged = flaggedWindows(request);
+  if ((request.windows ?? []).length < 2 || flagged.length === 0) return request.text;
+  const chars = Array.from(request.text);
+  const marked = new Uint8Array(chars.length + 1);
+  for (const w of flagged) for (let i = Math.max(0, w.start); i < Math.min(chars.length, w.end); i += 1) marked[i] = 1;
+  const parts = [];
+  let start = 0;
+  for (let i = 1; i <= chars.length; i += 1) {
+    if (i === chars.length || marked[i] !== marked[start]) {
+      const piece = chars.slice(start, i).join('');
+      parts.push(marked[start] ? h('mark', { class: 'window-mark', testid: 'detail-text-mark' }, piece) : piece);
+      start = i;
+    }
+  }
+  return parts;
+}
+
+/** For a text scored in several windows: each window's span, its scores below 100, what it decided, its reasoning. */
+function windowsPanel(request) {
+  const windows = request.windows ?? [];
+  if (windows.length < 2) return null;
+  const chars = Array.from(request.text);
+  const rows = windows.map((w, i) => {
+    const low = DIMENSIONS.filter((d) => (w.scores?.[d.key] ?? 100) < 100);
+    const decides = (w.decides ?? []).filter((key) => (w.scores?.[key] ?? 100) < 100);
+    return h('tr', { testid: 'detail-window', class: decides.length ? 'window-deciding' : '', dataset: { start: w.start, end: w.end } },
+      h('td', { class: 'nowrap' }, `${i + 1}`),
+      h('td', { class: 'nowrap mono small' }, `${w.start}–${w.end}`),
+      h('td', {}, w.scores == null ? t('detail.windowNoScores')
+        : low.length === 0 ? h('span', { class: 'muted' }, t('detail.windowClean'))
+          : low.map((d) => h('span', { class: 'score-pair', title: dimensionLabel(d) },
+            h('span', { class: 'score-pair-label' }, dimensionLabel(d)), scoreChip(w.scores[d.key])))),
+      h('td', {}, decides.length ? decides.map((key) => { const d = dimensionByKey(key); return d ? dimensionLabel(d) : key; }).join('、') : t('common.none')),
+      h('td', {}, h('div', { class: 'small' }, excerpt(chars.slice(w.start, w.end).join(''), 60)),
+        h('div', { class: 'reasoning small' }, w.reasoning || t('common.none'))));
+  });
+  return panel(t('detail.windows', { n: windows.length }),
+    h('p', { class: 'muted small' }, t('detail.windowsHelp')),
+    h('table', { class: 'table compact', testid: 'detail-windows' },
+      h('thead', {}, h('tr', {}, [t('detail.windowIndex'), t('detail.windowSpan'), t('detail.windowScores'), t('detail.windowDecides'), t('detail.windowText')]
+        .map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, rows)));
 }

@@ -17,6 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model folder.") var model: String?
     @Option(help: "SQLite database file.") var database: String?
     @Option(name: .customLong("set"), help: "Any configuration key, as key=value (repeatable).") var settings: [String] = []
+    @Option(help: ArgumentHelp(
+        "On first start (no keys yet), also write the generated admin key to this new file (mode 0600); it must not exist.",
+        valueName: "path"))
+    var bootstrapKeyFile: String?
 
     func run() async throws {
         var cfg = ServiceConfiguration()
@@ -34,14 +38,35 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "safety-server")
         logger.logLevel = .info
         let service = try await SafetyService.start(configuration: cfg, logger: logger)
-        if let key = try await service.bootstrapAdminKey() {
-            // Printed once: only its hash is stored.
-            print("No API keys existed; created a bootstrap admin key (shown once, store it now):\n  \(key)")
+        // The file is created (exclusively, 0600) before the key exists, so a key is never made that cannot be delivered.
+        var keyFile: KeyFile?
+        if let bootstrapKeyFile, try await service.needsBootstrapKey {
+            do { keyFile = try KeyFile(creatingNew: bootstrapKeyFile) } catch {
+                await service.shutdown()
+                throw error
+            }
         }
+        if let key = try await service.bootstrapAdminKey() {
+            // Shown once: only its hash is stored. Written to standard output (flushed at once, so a log file or a
+            // process manager gets it) and to standard error, and to --bootstrap-key-file when given.
+            let message = "No API keys existed; created a bootstrap admin key (shown once, store it now):\n  \(key)\n"
+            FileHandle.standardOutput.write(Data(message.utf8))
+            FileHandle.standardError.write(Data(message.utf8))
+            if let keyFile {
+                do {
+                    try keyFile.write(key + "\n")
+                    FileHandle.standardError.write(Data("bootstrap admin key written to \(keyFile.path) (mode 0600)\n".utf8))
+                } catch {
+                    FileHandle.standardError.write(Data("could not write the bootstrap key to \(keyFile.path): \(error)\n".utf8))
+                }
+            }
+        }
+        keyFile?.close()
         let (host, port) = (cfg.host, cfg.port)
         let retrain = try RetrainService(service: service)
         let app = buildApplication(service, services: [retrain], onServerRunning: { channel in
-            print("safety-server listening on http://\(host):\(channel.localAddress?.port ?? port) (dashboard at /)")
+            let line = "safety-server listening on http://\(host):\(channel.localAddress?.port ?? port) (dashboard at /)\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
         })
         try await app.runService()
         await service.shutdown()
@@ -93,4 +118,36 @@ struct KeysCommand: AsyncParsableCommand {
             print("revoked key \(id)")
         }
     }
+}
+
+/// A file made for one secret: created exclusively with mode 0600 (never over an existing file), written and synced.
+final class KeyFile {
+    let path: String
+    private var fd: Int32
+
+    init(creatingNew path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw ValidationError("--bootstrap-key-file \(path): cannot create it (\(reason)); it must be a new file in a writable folder")
+        }
+    }
+
+    func write(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw ValidationError("write failed: \(String(cString: strerror(errno)))") }
+            written += n
+        }
+        guard fsync(fd) == 0 else { throw ValidationError("fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    func close() {
+        if fd >= 0 { _ = Foundation.close(fd); fd = -1 }
+    }
+
+    deinit { close() }
 }

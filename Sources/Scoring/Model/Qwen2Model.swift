@@ -35,6 +35,19 @@ public struct DecoderLayerWeights: @unchecked Sendable {
     public subscript(_ p: Projection) -> WeightMatrix { proj[p.index] }
 }
 
+/// A step the model cannot run, found by `Qwen2Model.problem(with:)` before the pass.
+public enum ModelInputError: Error, CustomStringConvertible, Equatable, Sendable {
+    case contextExceeded(positions: Int, limit: Int)
+    case tokenOutOfVocabulary(token: Int, vocabularySize: Int)
+
+    public var description: String {
+        switch self {
+        case let .contextExceeded(p, l): "the sequence would reach \(p) positions; the model's context (max_position_embeddings) is \(l)"
+        case let .tokenOutOfVocabulary(t, v): "token id \(t) is outside the model's vocabulary of \(v) (tokenizer and model do not match)"
+        }
+    }
+}
+
 /// What a forward pass returns for one sequence.
 public enum LogitsRequest: Sendable { case none, last, all }
 
@@ -81,6 +94,20 @@ public final class Qwen2Model: @unchecked Sendable {
     }
 
     public func makeCache(capacity: Int = 256) -> KVCache { KVCache(config: config, capacity: capacity) }
+
+    /// Most positions a sequence may hold: `max_position_embeddings` (capped by the rotary table actually built).
+    public var contextLength: Int { rope.capacity }
+
+    /// Why `forward` cannot run a step, or nil when it can. `forward` treats these as programmer errors (it traps);
+    /// code on a path that input reaches (the serving scorer) checks each step first and fails just that sequence.
+    public func problem(with step: SequenceStep) -> ModelInputError? {
+        let end = step.cache.length + step.tokens.count
+        if end > rope.capacity { return .contextExceeded(positions: end, limit: rope.capacity) }
+        if let bad = step.tokens.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
+            return .tokenOutOfVocabulary(token: bad, vocabularySize: config.vocabSize)
+        }
+        return nil
+    }
 
     /// Runs new tokens of several sequences through the model in one batch: every linear layer is one matrix product over
     /// all rows; attention runs per sequence against its own cache. Returns, per sequence, the logits it asked for

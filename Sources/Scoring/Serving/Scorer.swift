@@ -8,8 +8,14 @@ public struct ScorerOptions: Sendable {
     public var queueCapacity = 64
     /// Most tokens generated per answer (reasoning + answer). The grammar steers to the answer before it runs out.
     public var maxNewTokens = 512
-    /// Longest prompt accepted, in tokens (instruction + text).
+    /// Longest prompt of one model pass, in tokens (instruction + text). The model's context bounds it further:
+    /// prompt + `maxNewTokens` must fit `max_position_embeddings`.
     public var maxPromptTokens = 4096
+    /// Longest prompt of one window when a text is split, in tokens (instruction + window text); 0 = as long as one
+    /// pass allows. Small models judge best near the lengths they were trained on.
+    public var windowTokens = 0
+    /// Tokens of whole sentences consecutive windows share, so a statement cut by a window edge is read whole.
+    public var windowOverlapTokens = 48
     /// Prompt tokens prefilled per step per sequence, so a long newcomer does not stall the others' decoding.
     public var prefillChunk = 256
     /// Greedy by default: the same text gets the same scores.
@@ -22,6 +28,10 @@ public enum ScorerError: Error, CustomStringConvertible, Equatable {
     case textTooLong(tokens: Int, limit: Int)
     case emptyText
     case shutDown
+    /// The options do not fit the model (e.g. `max_new_tokens` leaves no room for a text in the model's context).
+    case invalidOptions(String)
+    /// The engine could not run this request's step; the request fails, the scorer keeps serving the others.
+    case engineFailure(String)
 
     public var description: String {
         switch self {
@@ -29,8 +39,22 @@ public enum ScorerError: Error, CustomStringConvertible, Equatable {
         case let .textTooLong(t, l): "the prompt is \(t) tokens long; the limit is \(l)"
         case .emptyText: "the text is empty"
         case .shutDown: "the scorer is shut down"
+        case let .invalidOptions(m): "invalid scorer options: \(m)"
+        case let .engineFailure(m): "the model could not score this text: \(m)"
         }
     }
+}
+
+/// One window of a text scored on its own (a text that fits the model in one pass has one window: all of it).
+public struct WindowResult: Sendable, Codable, Equatable {
+    /// Where the window lies in the text, in Unicode scalar offsets.
+    public var span: TextSpan
+    public var scores: DimensionScores?
+    public var confidence: [String: Float]
+    public var reasoning: String
+    public var formatOK: Bool
+    public var promptTokens: Int
+    public var completionTokens: Int
 }
 
 /// What the model said about one text.
@@ -47,6 +71,11 @@ public struct ScoreResult: Sendable, Codable, Equatable {
     public var finishReason: FinishReason
     public var queueMilliseconds: Double
     public var totalMilliseconds: Double
+    /// The windows the text was scored in, in order; `scores` holds each dimension's lowest window score.
+    public var windows: [WindowResult] = []
+    /// For each dimension key, the index in `windows` of the window whose score decided it (the lowest; of equals,
+    /// the one with the highest confidence, then the first). Absent where no window gave a score.
+    public var decidingWindow: [String: Int] = [:]
 }
 
 /// Statistics of one engine step, for metrics.
@@ -69,6 +98,10 @@ public final class Scorer: @unchecked Sendable {
     let grammar: AnswerGrammar
     let answerReserve: Int
     let prefixTokens: [Int]
+    /// Longest prompt of one pass: the options' limit, bounded by the model's context minus the answer budget.
+    public let promptLimit: Int
+    /// Longest prompt of one window of a split text.
+    public let windowLimit: Int
 
     private let cond = NSCondition()
     private var pending: [Pending] = []
@@ -88,7 +121,11 @@ public final class Scorer: @unchecked Sendable {
         let ids: [Int]
         let enqueued: Double
         let continuation: CheckedContinuation<ScoreResult, Error>
+        /// The adapter fixed at enqueue time (all windows of one text share it); nil = the one active at admission.
+        let adapter: AdapterChoice?
     }
+
+    private enum AdapterChoice { case fixed(LoRAAdapter?) }
 
     private final class Sequence {
         let continuation: CheckedContinuation<ScoreResult, Error>
@@ -115,7 +152,9 @@ public final class Scorer: @unchecked Sendable {
 
     public init(model: Qwen2Model, tokenizer: Tokenizer, prompt: ScoringPrompt, baseModelID: String, options: ScorerOptions = ScorerOptions(),
                 adapter: LoRAAdapter? = nil) throws {
-        precondition(options.maxNewTokens > 0 && options.maxBatch > 0)
+        guard options.maxNewTokens > 0, options.maxBatch > 0, options.queueCapacity > 0, options.prefillChunk > 0 else {
+            throw ScorerError.invalidOptions("max_new_tokens, max_batch, queue_capacity and the prefill chunk must be positive")
+        }
         self.model = model
         self.tokenizer = tokenizer
         self.prompt = prompt
@@ -126,6 +165,20 @@ public final class Scorer: @unchecked Sendable {
                                     specialTokenIDs: tokenizer.specialTokenIDs)
         answerReserve = ScoreConstraint.guaranteedAnswerReserve
         prefixTokens = tokenizer.encode(prompt.prefix)
+        // The last generated token is never fed back, so a sequence holds at most prompt + max_new_tokens − 1 positions.
+        promptLimit = min(options.maxPromptTokens, model.contextLength - options.maxNewTokens + 1)
+        windowLimit = options.windowTokens > 0 ? min(options.windowTokens, promptLimit) : promptLimit
+        let overhead = prefixTokens.count + tokenizer.encode(prompt.suffix(text: ""), parseSpecialTokens: false).count
+        // Room for at least 16 tokens of text per window (a scalar is at most 4 byte tokens).
+        guard windowLimit >= overhead + 16 else {
+            throw ScorerError.invalidOptions(
+                "the model's context is \(model.contextLength) tokens; with max_new_tokens \(options.maxNewTokens) and an instruction of "
+                    + "\(overhead) tokens a window leaves room for \(max(0, windowLimit - overhead)) tokens of text (at least 16 are needed); "
+                    + "lower max_new_tokens or raise window_tokens")
+        }
+        if let bad = prefixTokens.first(where: { $0 < 0 || $0 >= model.config.vocabSize }) {
+            throw ScorerError.invalidOptions(ModelInputError.tokenOutOfVocabulary(token: bad, vocabularySize: model.config.vocabSize).description)
+        }
         // The engine thread keeps the scorer alive until `shutdown()` lets it finish the sequences in flight and exit.
         let t = Thread { self.engineLoop() }
         t.name = "scorer-engine"
@@ -139,18 +192,114 @@ public final class Scorer: @unchecked Sendable {
         prefixTokens + tokenizer.encode(prompt.suffix(text: text), parseSpecialTokens: false)
     }
 
-    /// Scores one text. Tokenisation runs on the caller's task; the model runs on the engine thread.
+    /// The windows `text` is scored in: one spanning it all when its prompt fits `windowLimit`.
+    public func windows(for text: String) -> [TextSpan] {
+        let planner = TextWindowPlanner(
+            maxPromptTokens: windowLimit, overlapTokens: options.windowOverlapTokens,
+            promptTokens: { [self] in promptIDs(for: $0).count },
+            textTokens: { [tokenizer] in tokenizer.encode($0, parseSpecialTokens: false).count })
+        return planner.plan(text)
+    }
+
+    /// Scores one text. Tokenisation runs on the caller's task; the model runs on the engine thread. A text whose
+    /// prompt does not fit one window is split (`windows(for:)`); its windows go through the same batching queue
+    /// together, all on the adapter active when the text arrived, and the answer takes each dimension's lowest score,
+    /// with the reasoning of the windows that decided them.
     public func score(_ text: String) async throws -> ScoreResult {
         guard !text.isEmpty else { throw ScorerError.emptyText }
         let ids = promptIDs(for: text)
-        guard ids.count <= options.maxPromptTokens else { throw ScorerError.textTooLong(tokens: ids.count, limit: options.maxPromptTokens) }
+        if ids.count <= windowLimit {
+            var result = try await enqueue(ids, adapter: nil, checkCapacity: true)
+            let span = TextSpan(start: 0, end: text.unicodeScalars.count)
+            result.windows = [WindowResult(span: span, scores: result.scores, confidence: result.confidence, reasoning: result.reasoning,
+                                           formatOK: result.formatOK, promptTokens: result.promptTokens,
+                                           completionTokens: result.completionTokens)]
+            if result.scores != nil { for d in Dimension.allCases { result.decidingWindow[d.key] = 0 } }
+            return result
+        }
+        let spans = windows(for: text)
+        var windowIDs: [[Int]] = []
+        for span in spans {
+            let w = promptIDs(for: text.scalarSlice(span))
+            guard w.count <= promptLimit else { throw ScorerError.textTooLong(tokens: w.count, limit: promptLimit) }
+            windowIDs.append(w)
+        }
+        // One capacity check for the whole text, then all its windows queue together on one adapter.
+        let (full, alive, adapter) = admissionSnapshot()
+        guard alive else { throw ScorerError.shutDown }
+        guard !full else { throw ScorerError.queueFull(capacity: options.queueCapacity) }
+        let results = try await withThrowingTaskGroup(of: (Int, ScoreResult).self) { group in
+            for (i, w) in windowIDs.enumerated() {
+                group.addTask { (i, try await self.enqueue(w, adapter: .fixed(adapter), checkCapacity: false)) }
+            }
+            var out = [ScoreResult?](repeating: nil, count: windowIDs.count)
+            for try await (i, r) in group { out[i] = r }
+            return out.compactMap { $0 }
+        }
+        return Self.aggregate(results, spans: spans)
+    }
+
+    /// Combines the windows of one text: per dimension the lowest score, with the confidence of the window that gave
+    /// it; the reasoning of the deciding windows (the first window's when every score is 100).
+    static func aggregate(_ results: [ScoreResult], spans: [TextSpan]) -> ScoreResult {
+        let windows = zip(results, spans).map { r, span in
+            WindowResult(span: span, scores: r.scores, confidence: r.confidence, reasoning: r.reasoning, formatOK: r.formatOK,
+                         promptTokens: r.promptTokens, completionTokens: r.completionTokens)
+        }
+        var deciding: [String: Int] = [:]
+        var lowest: [Int] = []
+        for d in Dimension.allCases {
+            // The lowest score decides; among equal scores the window the model was surest of.
+            var best: (index: Int, score: Int, confidence: Float)?
+            for (i, w) in windows.enumerated() {
+                guard let s = w.scores?[d] else { continue }
+                let c = w.confidence[d.key] ?? 0
+                if let b = best, s > b.score || (s == b.score && c <= b.confidence) { continue }
+                best = (i, s, c)
+            }
+            if let best { deciding[d.key] = best.index; lowest.append(best.score) }
+        }
+        let scores = lowest.count == Dimension.allCases.count ? try? DimensionScores(values: lowest) : nil
+        var confidence: [String: Float] = [:]
+        for (key, i) in deciding { confidence[key] = windows[i].confidence[key] }
+        var reasons: [String] = []
+        let flagged = Dimension.allCases.compactMap { d -> Int? in
+            guard let i = deciding[d.key], let s = windows[i].scores?[d], s < 100 else { return nil }
+            return i
+        }
+        for i in Set(flagged).sorted() where !windows[i].reasoning.isEmpty {
+            let w = windows[i]
+            reasons.append("第\(i + 1)/\(windows.count)段（字符 \(w.span.start)–\(w.span.end)）：\(w.reasoning)")
+        }
+        if reasons.isEmpty { reasons = windows.first.map { [$0.reasoning] } ?? [] }
+        let first = results.first
+        return ScoreResult(
+            scores: scores, confidence: confidence, reasoning: reasons.joined(separator: "\n"),
+            formatOK: windows.allSatisfy(\.formatOK), problems: results.enumerated().flatMap { i, r in r.problems.map { "window \(i + 1): \($0)" } },
+            rawOutput: results.enumerated().map { i, r in "<!-- window \(i + 1)/\(results.count) [\(spans[i].start), \(spans[i].end)) -->\n\(r.rawOutput)" }
+                .joined(separator: "\n"),
+            adapterID: first?.adapterID, promptTokens: results.reduce(0) { $0 + $1.promptTokens },
+            completionTokens: results.reduce(0) { $0 + $1.completionTokens }, finishReason: first?.finishReason ?? .stop,
+            queueMilliseconds: results.map(\.queueMilliseconds).max() ?? 0, totalMilliseconds: results.map(\.totalMilliseconds).max() ?? 0,
+            windows: windows, decidingWindow: deciding)
+    }
+
+    private func admissionSnapshot() -> (full: Bool, running: Bool, adapter: LoRAAdapter?) {
+        cond.lock(); defer { cond.unlock() }
+        return (pending.count >= options.queueCapacity, running, activeAdapter)
+    }
+
+    private func enqueue(_ ids: [Int], adapter: AdapterChoice?, checkCapacity: Bool) async throws -> ScoreResult {
+        guard ids.count <= promptLimit else { throw ScorerError.textTooLong(tokens: ids.count, limit: promptLimit) }
         let enqueued = Monotonic.seconds()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScoreResult, Error>) in
             cond.lock()
             defer { cond.unlock() }
             guard running else { c.resume(throwing: ScorerError.shutDown); return }
-            guard pending.count < options.queueCapacity else { c.resume(throwing: ScorerError.queueFull(capacity: options.queueCapacity)); return }
-            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c))
+            if checkCapacity, pending.count >= options.queueCapacity {
+                c.resume(throwing: ScorerError.queueFull(capacity: options.queueCapacity)); return
+            }
+            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, adapter: adapter))
             cond.signal()
         }
     }
@@ -202,7 +351,9 @@ public final class Scorer: @unchecked Sendable {
             cond.unlock()
 
             let now = Monotonic.seconds()
-            for p in admitted { admit(p, adapter: adapter, now: now) }
+            for p in admitted {
+                if case .fixed(let a) = p.adapter { admit(p, adapter: a, now: now) } else { admit(p, adapter: adapter, now: now) }
+            }
             step(queueDepth: depth, observer: observer)
         }
     }
@@ -253,6 +404,18 @@ public final class Scorer: @unchecked Sendable {
                 sampling.append(true)
                 newTokens += s.pendingInput.count
             }
+        }
+        // A step the model cannot run fails its own request with a typed error; the others go on.
+        var rejected: [(Int, ModelInputError)] = []
+        for (i, st) in steps.enumerated() { if let problem = model.problem(with: st) { rejected.append((i, problem)) } }
+        if !rejected.isEmpty {
+            let bad = Set(rejected.map(\.0))
+            for (i, problem) in rejected { sequences[i].continuation.resume(throwing: ScorerError.engineFailure(problem.description)) }
+            sequences = sequences.enumerated().filter { !bad.contains($0.offset) }.map(\.element)
+            steps = steps.enumerated().filter { !bad.contains($0.offset) }.map(\.element)
+            sampling = sampling.enumerated().filter { !bad.contains($0.offset) }.map(\.element)
+            cond.lock(); decoding = sequences.count; cond.unlock()
+            if steps.isEmpty { return }
         }
         var generatedNow = 0
         model.forward(steps, workspace: workspace) { i, logits in

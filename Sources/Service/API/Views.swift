@@ -45,6 +45,7 @@ struct RequestView: ResponseEncodable, Sendable {
     let min_confidence: Double
     let client_request_id: String?
     let metadata: Storage.JSONValue?
+    let windows: [WindowView]
 
     init(_ r: ScoredRequest) {
         id = r.id; text = r.text
@@ -54,6 +55,7 @@ struct RequestView: ResponseEncodable, Sendable {
         adapter_id = r.adapterID; latency_ms = r.latencyMs; prompt_tokens = r.promptTokens; completion_tokens = r.completionTokens
         created_at = r.createdAt; corrected_at = r.correctedAt; correction_count = r.correctionCount
         min_confidence = r.minConfidence; client_request_id = r.clientRequestID; metadata = r.metadata
+        windows = r.windows.map(WindowView.init)
     }
 }
 
@@ -72,6 +74,23 @@ struct CorrectionView: ResponseEncodable, Sendable {
     }
 }
 
+/// One window of a scored text: its span (Unicode code point offsets into the text, half-open), the window's own
+/// scores and reasoning, and the dimensions whose request-level score it decided.
+struct WindowView: Encodable, Sendable {
+    let start: Int
+    let end: Int
+    let scores: ScoresView<Int?>?
+    let reasoning: String
+    let format_ok: Bool
+    let decides: [String]
+
+    init(_ w: RequestWindow) {
+        start = w.start; end = w.end
+        scores = w.scores.values.allSatisfy { $0 == nil } ? nil : ScoresView(w.scores)
+        reasoning = w.reasoning; format_ok = w.formatOK; decides = w.decides.map(\.chineseKey)
+    }
+}
+
 /// The answer to `POST /v1/score`.
 struct ScoreResponse: ResponseEncodable, Sendable {
     struct Model: Encodable, Sendable { let base: String; let adapter: String? }
@@ -85,6 +104,7 @@ struct ScoreResponse: ResponseEncodable, Sendable {
     let created_at: Date
     /// True when this is the stored answer to an earlier request with the same client_request_id.
     let replayed: Bool
+    let windows: [WindowView]
 
     init(_ r: ScoredRequest, replayed: Bool) {
         id = r.id
@@ -96,6 +116,7 @@ struct ScoreResponse: ResponseEncodable, Sendable {
         latency_ms = r.latencyMs
         created_at = r.createdAt
         self.replayed = replayed
+        windows = r.windows.map(WindowView.init)
     }
 }
 

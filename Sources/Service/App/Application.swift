@@ -8,7 +8,8 @@ import Storage
 /// Builds the HTTP application over a running `SafetyService`: routes, middleware, static dashboard.
 public func buildRouter(_ service: SafetyService) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ErrorMiddleware(logger: service.logger))
+    let routes = RouteTable()
+    router.add(middleware: ErrorMiddleware(logger: service.logger, routes: routes))
     router.add(middleware: MetricsMiddleware(metrics: service.metrics))
     router.add(middleware: FileMiddleware(service.configuration.publicPath, searchForIndexHtml: true))
     HealthController(service: service).addRoutes(to: router)
@@ -16,6 +17,7 @@ public func buildRouter(_ service: SafetyService) -> Router<AppRequestContext> {
     ScoreController(service: service).addRoutes(to: v1)
     RequestsController(service: service).addRoutes(to: v1)
     AdminController(service: service).addRoutes(to: v1)
+    routes.set(router.routes.map { (path: "\($0.path)", method: $0.method) })
     return router
 }
 
@@ -34,6 +36,7 @@ public func buildApplication(_ service: SafetyService, services: [any Service] =
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let logger: Logger
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -41,6 +44,12 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let e as APIError {
             throw e
         } catch let e as HTTPError {
+            // A path that exists with other methods: 405 and the methods it has, not 404.
+            if e.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method) {
+                let list = allowed.map(\.rawValue).joined(separator: ", ")
+                throw APIError(.methodNotAllowed, code: "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path); allowed: \(list)",
+                               headers: [.allow: list])
+            }
             let code = switch e.status {
             case .notFound: "not_found"
             case .methodNotAllowed: "method_not_allowed"
@@ -70,5 +79,34 @@ struct ErrorMiddleware: RouterMiddleware {
             logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             throw APIError(.internalServerError, code: "internal_error", "an internal error occurred; it has been logged")
         }
+    }
+}
+
+/// The router's routes, for telling "no such path" (404) from "no such method on this path" (405 + Allow).
+final class RouteTable: @unchecked Sendable {
+    private var routes: [(segments: [Substring], method: HTTPRequest.Method)] = []
+    private let lock = NSLock()
+
+    func set(_ list: [(path: String, method: HTTPRequest.Method)]) {
+        lock.lock(); defer { lock.unlock() }
+        routes = list.map { (Self.segments($0.path), $0.method) }
+    }
+
+    /// The methods routed for `path`, or nil when no route matches it at all.
+    func methods(for path: String) -> [HTTPRequest.Method]? {
+        let parts = Self.segments(path)
+        lock.lock(); defer { lock.unlock() }
+        var found: [HTTPRequest.Method] = []
+        for r in routes where r.segments.count == parts.count {
+            let matches = zip(r.segments, parts).allSatisfy { pattern, part in
+                pattern == part || pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == "*"
+            }
+            if matches, !found.contains(r.method) { found.append(r.method) }
+        }
+        return found.isEmpty ? nil : found.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    private static func segments(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }

@@ -18,8 +18,13 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
     public var adaptersPath = "var/adapters"
     /// Largest request body, in bytes.
     public var maxBodyBytes = 1 << 20
-    /// Longest text, in characters.
-    public var maxTextCharacters = 8000
+    /// Longest text, in characters (Unicode code points). Texts longer than one model pass are scored in windows.
+    public var maxTextCharacters = 20_000
+    /// Longest prompt of one window, in tokens (instruction + window text); 0 = as long as the model's context allows
+    /// after `max_new_tokens`. The default suits the embedded model, trained on texts of up to 300 characters.
+    public var windowTokens = 256
+    /// Tokens of whole sentences that consecutive windows share.
+    public var windowOverlapTokens = 48
     /// Most texts in one batch request.
     public var maxBatchTexts = 16
     /// Requests waiting for the model beyond this get 503 + Retry-After.
@@ -55,6 +60,7 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         case modelPath = "model_path", weightFormat = "weight_format", databasePath = "database_path"
         case migrationsPath = "migrations_path", publicPath = "public_path", adaptersPath = "adapters_path"
         case maxBodyBytes = "max_body_bytes", maxTextCharacters = "max_text_characters", maxBatchTexts = "max_batch_texts"
+        case windowTokens = "window_tokens", windowOverlapTokens = "window_overlap_tokens"
         case queueCapacity = "queue_capacity", maxBatch = "max_batch", maxNewTokens = "max_new_tokens"
         case rateLimitPerSecond = "rate_limit_per_second", rateLimitBurst = "rate_limit_burst"
         case bootstrapAdminKey = "bootstrap_admin_key"
@@ -78,6 +84,8 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         maxTextCharacters = try c.decodeIfPresent(Int.self, forKey: .maxTextCharacters) ?? d.maxTextCharacters
         maxBatchTexts = try c.decodeIfPresent(Int.self, forKey: .maxBatchTexts) ?? d.maxBatchTexts
+        windowTokens = try c.decodeIfPresent(Int.self, forKey: .windowTokens) ?? d.windowTokens
+        windowOverlapTokens = try c.decodeIfPresent(Int.self, forKey: .windowOverlapTokens) ?? d.windowOverlapTokens
         queueCapacity = try c.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? d.queueCapacity
         maxBatch = try c.decodeIfPresent(Int.self, forKey: .maxBatch) ?? d.maxBatch
         maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
@@ -142,6 +150,8 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         case .maxBodyBytes: maxBodyBytes = try int()
         case .maxTextCharacters: maxTextCharacters = try int()
         case .maxBatchTexts: maxBatchTexts = try int()
+        case .windowTokens: windowTokens = try int()
+        case .windowOverlapTokens: windowOverlapTokens = try int()
         case .queueCapacity: queueCapacity = try int()
         case .maxBatch: maxBatch = try int()
         case .maxNewTokens: maxNewTokens = try int()
@@ -164,6 +174,9 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         guard (1...65535).contains(port) || port == 0 else { throw ConfigurationError(message: "port must be 0…65535, found \(port)") }
         guard maxTextCharacters > 0, maxBodyBytes > 0, maxBatchTexts > 0, queueCapacity > 0, maxBatch > 0, maxNewTokens > 0 else {
             throw ConfigurationError(message: "limits must be positive")
+        }
+        guard windowTokens >= 0, windowOverlapTokens >= 0 else {
+            throw ConfigurationError(message: "window_tokens and window_overlap_tokens must not be negative (window_tokens 0 = the model's context)")
         }
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
         if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }

@@ -49,7 +49,14 @@ public final class SafetyService: Sendable {
         options.maxBatch = configuration.maxBatch
         options.queueCapacity = configuration.queueCapacity
         options.maxNewTokens = configuration.maxNewTokens
-        let scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: modelIdentifier(dir), options: options)
+        options.windowTokens = configuration.windowTokens
+        options.windowOverlapTokens = configuration.windowOverlapTokens
+        let scorer: Scorer
+        do {
+            scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: modelIdentifier(dir), options: options)
+        } catch let e as ScorerError {
+            throw ConfigurationError(message: "\(e) (model \(dir.path))")
+        }
         let service = SafetyService(configuration: configuration, database: db, scorer: scorer, modelID: modelIdentifier(dir), logger: logger)
         try await service.recoverInterruptedRuns()
         try await service.restoreActiveAdapter()
@@ -117,6 +124,14 @@ public final class SafetyService: Sendable {
             metrics.setActiveAdapter(adapter.id)
             try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: id, details: nil)
             return activated
+        }
+    }
+
+    /// True on first start: no key exists and none is configured, so `bootstrapAdminKey()` will generate one.
+    public var needsBootstrapKey: Bool {
+        get async throws {
+            guard configuration.bootstrapAdminKey?.isEmpty ?? true else { return false }
+            return try await database.apiKeys.list().isEmpty
         }
     }
 

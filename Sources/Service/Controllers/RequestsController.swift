@@ -38,7 +38,7 @@ struct RequestsController {
         }
         query.limit = try limit(q["limit"].map(String.init), default: 50, max: 1000)
         let page: RequestPage
-        do { page = try await service.database.requests.list(query, cursor: q["cursor"].map(String.init)) } catch StorageError.invalidCursor {
+        do { page = try await service.database.requests.list(query, cursor: q["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }) } catch StorageError.invalidCursor {
             throw APIError.badRequest("invalid_cursor", "the cursor is not one this server issued, or belongs to another query")
         }
         return ItemsPage(items: page.items.map(RequestView.init), next_cursor: page.nextCursor)
@@ -99,7 +99,7 @@ struct RequestsController {
         try onlyAllow(q, ["limit", "cursor"])
         let limit = try limit(q["limit"].map(String.init), default: 20, max: 500)
         do {
-            let page = try await service.database.requests.reviewQueue(limit: limit, cursor: q["cursor"].map(String.init))
+            let page = try await service.database.requests.reviewQueue(limit: limit, cursor: q["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 })
             return ItemsPage(items: page.items.map(RequestView.init), next_cursor: page.nextCursor)
         } catch StorageError.invalidCursor {
             throw APIError.badRequest("invalid_cursor", "the cursor is not one this server issued")

@@ -61,9 +61,11 @@ struct ScoreController {
             throw APIError.badRequest("empty_text", "\(field) is empty; send the text to score")
         }
         let limit = service.configuration.maxTextCharacters
-        let count = text.count
+        // Code points, not grapheme clusters: one "character" of a base with thousands of combining marks would
+        // otherwise slip any limit.
+        let count = text.unicodeScalars.count
         if count > limit {
-            throw APIError(.contentTooLarge, code: "text_too_long", "\(field) has \(count) characters; the limit is \(limit)")
+            throw APIError(.contentTooLarge, code: "text_too_long", "\(field) has \(count) characters (Unicode code points); the limit is \(limit)")
         }
     }
 
@@ -81,6 +83,9 @@ struct ScoreController {
                 throw APIError.badRequest("empty_text", "the text is empty")
             case .shutDown:
                 throw APIError(.serviceUnavailable, code: "shutting_down", "the service is shutting down; retry on another instance", headers: [.retryAfter: "5"])
+            case .invalidOptions(let message), .engineFailure(let message):
+                service.logger.error("scoring failed", metadata: ["error": "\(e)"])
+                throw APIError(.internalServerError, code: "engine_failure", "the model could not score this text: \(message); nothing was stored")
             }
         }
         let row = NewScoredRequest(
@@ -88,7 +93,8 @@ struct ScoreController {
             reasoning: result.reasoning, scores: perDimensionScores(result.scores),
             confidence: PerDimension { d in result.confidence[d.chineseKey].map(Double.init) },
             formatOK: result.formatOK, rawOutput: result.rawOutput, modelID: service.modelID, adapterID: result.adapterID,
-            latencyMs: Int(result.totalMilliseconds.rounded()), promptTokens: result.promptTokens, completionTokens: result.completionTokens)
+            latencyMs: Int(result.totalMilliseconds.rounded()), promptTokens: result.promptTokens, completionTokens: result.completionTokens,
+            windows: requestWindows(result))
         let stored = try await service.database.requests.insert(row)
         return ScoreResponse(stored.request, replayed: !stored.inserted)
     }
@@ -99,5 +105,14 @@ func perDimensionScores(_ scores: DimensionScores?) -> PerDimension<Int?> {
     guard let scores else { return PerDimension(repeating: nil) }
     return PerDimension { d in
         Scoring.Dimension(rawValue: d.chineseKey).map { scores[$0] }
+    }
+}
+
+/// The scorer's windows as storage keeps them: scores by ASCII dimension, and which dimensions each window decided.
+func requestWindows(_ result: ScoreResult) -> [RequestWindow] {
+    result.windows.enumerated().map { i, w in
+        RequestWindow(
+            start: w.span.start, end: w.span.end, scores: perDimensionScores(w.scores), reasoning: w.reasoning, formatOK: w.formatOK,
+            decides: Storage.Dimension.allCases.filter { result.decidingWindow[$0.chineseKey] == i })
     }
 }

@@ -23,14 +23,17 @@ public struct NewScoredRequest: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var createdAt: Date
+    /// The windows the text was scored in (one for a text that fits the model in one pass).
+    public var windows: [RequestWindow]
 
     public init(
         id: String = RequestID.make(), text: String, clientKeyID: Int64, clientRequestID: String? = nil,
         metadata: JSONValue? = nil, reasoning: String?, scores: PerDimension<Int?>,
         confidence: PerDimension<Double?> = PerDimension(repeating: nil), formatOK: Bool, rawOutput: String,
         modelID: String, adapterID: String? = nil, latencyMs: Int, promptTokens: Int, completionTokens: Int,
-        createdAt: Date = Date()
+        createdAt: Date = Date(), windows: [RequestWindow] = []
     ) {
+        self.windows = windows
         self.id = id
         self.text = text
         self.clientKeyID = clientKeyID
@@ -74,6 +77,8 @@ public struct ScoredRequest: Sendable, Equatable, Codable {
     /// Time of the latest correction; nil while uncorrected.
     public var correctedAt: Date?
     public var correctionCount: Int
+    /// The windows the text was scored in; empty for rows stored before windows were recorded.
+    public var windows: [RequestWindow] = []
 
     public var isCorrected: Bool { correctedAt != nil }
 
@@ -94,6 +99,29 @@ public struct ScoredRequest: Sendable, Equatable, Codable {
         case createdAt = "created_at"
         case correctedAt = "corrected_at"
         case correctionCount = "correction_count"
+        case windows
+    }
+}
+
+/// One window of a long text as stored: where it lies (Unicode scalar offsets, half-open), what the model said about
+/// it, and which dimensions' request-level scores it decided (the lowest score of all windows).
+public struct RequestWindow: Sendable, Equatable, Codable {
+    public var start: Int
+    public var end: Int
+    public var scores: PerDimension<Int?>
+    public var reasoning: String
+    public var formatOK: Bool
+    public var decides: [Dimension]
+
+    public init(start: Int, end: Int, scores: PerDimension<Int?>, reasoning: String, formatOK: Bool, decides: [Dimension]) {
+        self.start = start; self.end = end; self.scores = scores; self.reasoning = reasoning
+        self.formatOK = formatOK; self.decides = decides
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case start, end, scores, reasoning
+        case formatOK = "format_ok"
+        case decides
     }
 }
 

@@ -28,11 +28,13 @@ struct PreparedRequest: Sendable {
     let request: NewScoredRequest
     let textSHA256: String
     let metadataText: String?
+    let windowsText: String?
 
     init(_ request: NewScoredRequest) {
         self.request = request
         self.textSHA256 = SHA256.hex(request.text)
         self.metadataText = request.metadata?.jsonText
+        windowsText = request.windows.isEmpty ? nil : (try? JSONEncoder().encode(request.windows)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
@@ -237,12 +239,12 @@ public final class SQLiteRequestStore: RequestStore {
     static let columns = (["id", "text", "text_sha256", "client_key_id", "client_request_id", "metadata", "reasoning"]
         + scoreColumns + confidenceColumns
         + ["min_confidence", "format_ok", "raw_output", "model_id", "adapter_id", "latency_ms", "prompt_tokens",
-           "completion_tokens", "created_at", "corrected_at", "correction_count"]).joined(separator: ", ")
+           "completion_tokens", "created_at", "corrected_at", "correction_count", "windows"]).joined(separator: ", ")
 
     private static let insertColumns = ["id", "text", "text_sha256", "client_key_id", "client_request_id", "metadata",
         "reasoning"] + scoreColumns + confidenceColumns
         + ["format_ok", "raw_output", "model_id", "adapter_id", "latency_ms", "prompt_tokens", "completion_tokens",
-           "created_at"]
+           "created_at", "windows"]
 
     private static let insertSQL = """
         INSERT INTO requests (\(insertColumns.joined(separator: ", ")))
@@ -261,7 +263,7 @@ public final class SQLiteRequestStore: RequestStore {
         values += request.scores.values.map { $0 }
         values += request.confidence.values.map { $0 }
         values += [request.formatOK, request.rawOutput, request.modelID, request.adapterID, request.latencyMs,
-                   request.promptTokens, request.completionTokens, request.createdAt.unixMilliseconds]
+                   request.promptTokens, request.completionTokens, request.createdAt.unixMilliseconds, row.windowsText]
         try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(values))
         if db.changesCount == 0, let clientRequestID = request.clientRequestID,
            let existing = try find(clientKeyID: request.clientKeyID, clientRequestID: clientRequestID, in: db)
@@ -276,7 +278,7 @@ public final class SQLiteRequestStore: RequestStore {
             rawOutput: request.rawOutput, modelID: request.modelID, adapterID: request.adapterID,
             latencyMs: request.latencyMs, promptTokens: request.promptTokens,
             completionTokens: request.completionTokens, createdAt: request.createdAt.storageRounded,
-            correctedAt: nil, correctionCount: 0)
+            correctedAt: nil, correctionCount: 0, windows: request.windows)
         return InsertResult(request: stored, inserted: true)
     }
 
@@ -300,7 +302,12 @@ public final class SQLiteRequestStore: RequestStore {
             promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
             createdAt: Date(unixMilliseconds: row["created_at"]),
             correctedAt: (row["corrected_at"] as Int64?).map(Date.init(unixMilliseconds:)),
-            correctionCount: row["correction_count"])
+            correctionCount: row["correction_count"],
+            windows: try (row["windows"] as String?).map { text in
+                do { return try JSONDecoder().decode([RequestWindow].self, from: Data(text.utf8)) } catch {
+                    throw StorageError.invalidArgument("stored windows of request \(row["id"] as String? ?? "?") are not readable: \(error)")
+                }
+            } ?? [])
     }
 }
 
