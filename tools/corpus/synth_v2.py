@@ -291,20 +291,29 @@ def pii_level(kinds, tpl):
     return MILD
 
 
+def not_id(r, make):
+    """A random number that does not pass the ID-card check (an order number must not look like a valid ID)."""
+    while True:
+        x = make()
+        if not id_ok(x):
+            return x
+
+
 def pii_negative_slots(r):
     p = Person(r)
     courier, pre = r.choice(COURIERS)
     track = pre + digits(r, 15 - len(pre) if pre.isdigit() else 12)
     bank = r.choice(list(BANK_HOTLINE))
     return {
-        "order": r.choice(["", "E", "DD"]) + digits(r, r.choice([16, 18, 19])), "track": track, "courier": courier,
+        "order": r.choice(["", "E", "DD"]) + not_id(r, lambda: digits(r, r.choice([16, 18, 19]))), "track": track,
+        "courier": courier,
         "price": r.choice([f"{r.randint(9, 8999)}.{r.choice(['00', '90', '50', '99'])}", str(r.randint(19, 12999))]),
         "date": rand_date(r), "time": f"{r.randint(7, 22):02d}:{r.randint(0, 59):02d}", "hotline": r.choice(HOTLINES),
         "badid": bad_id(r), "badcard": bad_card(r), "bank": bank, "bank_hotline": BANK_HOTLINE[bank],
         "tail": digits(r, 4), "masked_phone": p.phone[:3] + "****" + p.phone[-4:],
         "masked_id": p.id[:4] + "*" * 10 + p.id[-4:], "surname": p.surname,
         "train": r.choice("GDKZT") + str(r.randint(1, 2999)), "seat": f"{r.randint(1, 16):02d}车{r.randint(1, 20)}{r.choice('ABCDF')}",
-        "uscc": "91" + p.region[0] + digits(r, 9) + r.choice("0123456789ABCDEFGHJKLMNPQRTUWXY"),
+        "uscc": not_id(r, lambda: "91" + p.region[0] + digits(r, 9) + r.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")),
         "city": p.region[2], "district": p.region[3], "street": r.choice(STREETS), "num": r.randint(1, 300),
         "points": r.randint(100, 50000), "discount": r.choice([200, 300, 500, 800]), "days": r.choice([3, 5, 7, 15]),
         "landline": f"0{r.choice(['10', '21', '20', '755', '571', '28', '27', '29'])}-{digits(r, 8)}",
