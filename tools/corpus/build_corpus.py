@@ -1300,11 +1300,11 @@ def write_card(path, recs, st, shared, synthetic_share, cold_keep):
 
 def copy_licenses(shared, out_dir):
     lic_root = out_dir / "licenses"
-    if lic_root.exists():
-        shutil.rmtree(lic_root)
-    for name in USED_SOURCES:
+    for name in USED_SOURCES:  # only this script's own folders are replaced (corpus v2 adds others beside them)
         src = shared / "raw" / name
         dst = lic_root / name
+        if dst.exists():
+            shutil.rmtree(dst)
         dst.mkdir(parents=True)
         shutil.copyfile(src / SOURCES[name][2], dst / "LICENSE")
         readme = src / "README.md"
