@@ -48,6 +48,8 @@ struct TestApp {
         options.maxNewTokens = cfg.maxNewTokens
         options.maxBatch = cfg.maxBatch
         options.queueCapacity = cfg.queueCapacity
+        options.windowTextTokens = cfg.windowTokens
+        options.windowOverlapTokens = cfg.windowOverlapTokens
         let scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: "tiny-random", options: options)
         let service = SafetyService(configuration: cfg, database: db, scorer: scorer, modelID: "tiny-random")
         let admin = try await db.apiKeys.create(role: .admin, label: "admin")

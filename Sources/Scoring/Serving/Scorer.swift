@@ -11,9 +11,9 @@ public struct ScorerOptions: Sendable {
     /// Longest prompt of one model pass, in tokens (instruction + text). The model's context bounds it further:
     /// prompt + `maxNewTokens` must fit `max_position_embeddings`.
     public var maxPromptTokens = 4096
-    /// Longest prompt of one window when a text is split, in tokens (instruction + window text); 0 = as long as one
+    /// Most tokens of text in one window when a text is split (the instruction comes on top); 0 = as many as one
     /// pass allows. Small models judge best near the lengths they were trained on.
-    public var windowTokens = 0
+    public var windowTextTokens = 0
     /// Tokens of whole sentences consecutive windows share, so a statement cut by a window edge is read whole.
     public var windowOverlapTokens = 48
     /// Prompt tokens prefilled per step per sequence, so a long newcomer does not stall the others' decoding.
@@ -167,14 +167,14 @@ public final class Scorer: @unchecked Sendable {
         prefixTokens = tokenizer.encode(prompt.prefix)
         // The last generated token is never fed back, so a sequence holds at most prompt + max_new_tokens − 1 positions.
         promptLimit = min(options.maxPromptTokens, model.contextLength - options.maxNewTokens + 1)
-        windowLimit = options.windowTokens > 0 ? min(options.windowTokens, promptLimit) : promptLimit
         let overhead = prefixTokens.count + tokenizer.encode(prompt.suffix(text: ""), parseSpecialTokens: false).count
+        windowLimit = options.windowTextTokens > 0 ? min(overhead + options.windowTextTokens, promptLimit) : promptLimit
         // Room for at least 16 tokens of text per window (a scalar is at most 4 byte tokens).
         guard windowLimit >= overhead + 16 else {
             throw ScorerError.invalidOptions(
                 "the model's context is \(model.contextLength) tokens; with max_new_tokens \(options.maxNewTokens) and an instruction of "
                     + "\(overhead) tokens a window leaves room for \(max(0, windowLimit - overhead)) tokens of text (at least 16 are needed); "
-                    + "lower max_new_tokens or raise window_tokens")
+                    + "lower max_new_tokens or use a model with a longer context")
         }
         if let bad = prefixTokens.first(where: { $0 < 0 || $0 >= model.config.vocabSize }) {
             throw ScorerError.invalidOptions(ModelInputError.tokenOutOfVocabulary(token: bad, vocabularySize: model.config.vocabSize).description)

@@ -20,9 +20,10 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
     public var maxBodyBytes = 1 << 20
     /// Longest text, in characters (Unicode code points). Texts longer than one model pass are scored in windows.
     public var maxTextCharacters = 20_000
-    /// Longest prompt of one window, in tokens (instruction + window text); 0 = as long as the model's context allows
-    /// after `max_new_tokens`. The default suits the embedded model, trained on texts of up to 300 characters.
-    public var windowTokens = 256
+    /// Most tokens of text in one window of a long text (the instruction comes on top); 0 = as many as the model's
+    /// context allows after `max_new_tokens`. The default suits the embedded model, trained on texts of at most 300
+    /// characters; raise it (or set 0) for a larger checkpoint.
+    public var windowTokens = 160
     /// Tokens of whole sentences that consecutive windows share.
     public var windowOverlapTokens = 48
     /// Most texts in one batch request.

@@ -49,7 +49,7 @@ public final class SafetyService: Sendable {
         options.maxBatch = configuration.maxBatch
         options.queueCapacity = configuration.queueCapacity
         options.maxNewTokens = configuration.maxNewTokens
-        options.windowTokens = configuration.windowTokens
+        options.windowTextTokens = configuration.windowTokens
         options.windowOverlapTokens = configuration.windowOverlapTokens
         let scorer: Scorer
         do {

@@ -78,7 +78,13 @@ struct RequestsController {
                                           "\(input.path) has unknown key \"\(k)\"; expected the nine TC260-003 dimensions: \(Storage.Dimension.allCases.map(\.chineseKey).joined(separator: ", "))")
             }
             guard values[d] == nil else { throw APIError.badRequest("duplicate_dimension", "\(input.path) gives \(d.chineseKey) twice") }
-            guard case .int(let n) = v else {
+            // JSON Schema's integer: 35 and 35.0 are the same number.
+            let integral: Int? = switch v {
+            case .int(let n): n
+            case .double(let d) where d.rounded() == d && abs(d) <= 1e6: Int(d)
+            default: nil
+            }
+            guard let n = integral else {
                 throw APIError.badRequest("invalid_score", "\(input.path).\(d.chineseKey) must be an integer 0–100, found \(JSONInput.kind(v))")
             }
             guard (0...100).contains(n) else {

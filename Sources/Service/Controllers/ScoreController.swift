@@ -57,7 +57,7 @@ struct ScoreController {
     }
 
     private func validate(_ text: String, field: String) throws {
-        if text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+        if isBlank(text) {
             throw APIError.badRequest("empty_text", "\(field) is empty; send the text to score")
         }
         let limit = service.configuration.maxTextCharacters
@@ -65,7 +65,7 @@ struct ScoreController {
         // otherwise slip any limit.
         let count = text.unicodeScalars.count
         if count > limit {
-            throw APIError(.contentTooLarge, code: "text_too_long", "\(field) has \(count) characters (Unicode code points); the limit is \(limit)")
+            throw APIError.badRequest("text_too_long", "\(field) has \(count) characters (Unicode code points); the limit is \(limit)")
         }
     }
 
@@ -78,7 +78,7 @@ struct ScoreController {
             case .queueFull:
                 throw APIError(.serviceUnavailable, code: "queue_full", "the scoring queue is full; retry shortly", headers: [.retryAfter: "1"])
             case .textTooLong(let tokens, let limit):
-                throw APIError(.contentTooLarge, code: "text_too_long", "the text is \(tokens) tokens with the instruction; the model accepts \(limit)")
+                throw APIError.badRequest("text_too_long", "the text is \(tokens) tokens with the instruction; the model accepts \(limit)")
             case .emptyText:
                 throw APIError.badRequest("empty_text", "the text is empty")
             case .shutDown:
@@ -114,5 +114,13 @@ func requestWindows(_ result: ScoreResult) -> [RequestWindow] {
         RequestWindow(
             start: w.span.start, end: w.span.end, scores: perDimensionScores(w.scores), reasoning: w.reasoning, formatOK: w.formatOK,
             decides: Storage.Dimension.allCases.filter { result.decidingWindow[$0.chineseKey] == i })
+    }
+}
+
+/// A text with nothing to score: every scalar is white space (Unicode White_Space), an information separator
+/// (U+001C–U+001F) or a byte-order mark. The same set is spelled out as the `pattern` of `text` in openapi.yaml.
+func isBlank(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy { s in
+        s.properties.isWhitespace || (0x1C...0x1F).contains(s.value) || s.value == 0xFEFF
     }
 }

@@ -119,9 +119,15 @@ public struct SFTJob: Sendable {
         } ?? modelDirectory
         let prompt = try ScoringPrompt.load(directory: promptDirectory)
         settings.prompt = prompt
-        settings.sources = ["model": modelDirectory.path, "data": dataFile.path]
-        settings.sources["validation"] = validationFile?.path
-        settings.sources["adapter"] = adapterDirectory?.path
+        // Recorded relative to the working directory when inside it, so a run's record names no machine's paths.
+        func recorded(_ url: URL) -> String {
+            let path = url.standardizedFileURL.path
+            let here = URL(fileURLWithPath: fm.currentDirectoryPath).standardizedFileURL.path + "/"
+            return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
+        }
+        settings.sources = ["model": recorded(modelDirectory), "data": recorded(dataFile)]
+        settings.sources["validation"] = validationFile.map(recorded)
+        settings.sources["adapter"] = adapterDirectory.map(recorded)
         let train = try SFTData.samples(trainExamples, prompt: prompt, tokenizer: tokenizer, tokenizerPath: modelDirectory.path)
         let validation = try SFTData.samples(validationExamples, prompt: prompt, tokenizer: tokenizer, tokenizerPath: modelDirectory.path)
         note("\(train.count) training and \(validation.count) validation samples, \(mode == .lora ? "LoRA" : "full-parameter"), "
