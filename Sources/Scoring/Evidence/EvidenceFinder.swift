@@ -595,7 +595,8 @@ struct EvidenceScan {
         let idStart = k
         guard Self.isAlnum(at(idStart)) else { return false }
         var e = idStart
-        while Self.isAlnum(at(e)) || at(e) == 0x5F || at(e) == 0x2D { e += 1 }
+        while e - idStart <= 30, Self.isAlnum(at(e)) || at(e) == 0x5F || at(e) == 0x2D { e += 1 }
+        if Self.isAlnum(at(e)) { return false }  // longer than an id
         while e > idStart, at(e - 1) == 0x5F || at(e - 1) == 0x2D { e -= 1 }
         let length = e - idStart
         guard (5...30).contains(length) else { return false }
