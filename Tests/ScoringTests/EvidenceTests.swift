@@ -340,9 +340,12 @@ import Testing
         #expect(Self.only("同城裸聊", .lexicon, covering: "裸聊")?.masked == "色情:裸聊")
         #expect(Self.only("兼职刷单", .lexicon, covering: "刷单")?.masked == "诈骗:刷单")
         #expect(Self.items("兼职刷单，日结", .lexicon).map(\.masked) == ["诈骗:刷单", "诈骗:日结"])
+        #expect(Self.only("吸大麻", .lexicon, covering: "大麻")?.masked == "毒品:大麻")
+        #expect(Self.only("洗钱", .lexicon, covering: "洗钱")?.masked == "诈骗:洗钱")
         #expect(Self.only("出售Ｋ粉", .lexicon, covering: "Ｋ粉")?.masked == "毒品:Ｋ粉")
         #expect(Self.only("高仿仿真枪", .lexicon, covering: "仿真枪")?.masked == "枪支:仿真枪")
-        for text in ["今天吃了菠菜", "家电维修上门服务", "周末去溜冰", "我喜欢打篮球"] {
+        for text in ["今天吃了菠菜", "家电维修上门服务", "周末去溜冰", "我喜欢打篮球", "带来巨大麻烦", "春节日结束后",
+                     "周日结婚", "银行反洗钱提示", "新手机跑分", "在网吧包夜"] {
             #expect(Self.items(text, .lexicon).isEmpty, "\(text)")
         }
     }

@@ -566,7 +566,7 @@ struct EvidenceScan {
                     if !qrDone { add(Candidate(type: .qrCode, start: i, end: end, masked: display(i..<end))) }
                     qrDone = true
                 case let .lexicon(category):
-                    if !lexiconDone {
+                    if !lexiconDone, !isExcluded(i..<end) {
                         add(Candidate(type: .lexicon, start: i, end: end,
                                       masked: Self.truncated(category + ":" + originalText(i..<end))))
                     }
@@ -574,6 +574,26 @@ struct EvidenceScan {
                 }
             }
         }
+    }
+
+    /// Exclusion phrases with the offset of the lexicon word inside them, by the word's scalars.
+    static let exclusions: [[UInt32]: [(phrase: [UInt32], offset: Int)]] = {
+        var table: [[UInt32]: [(phrase: [UInt32], offset: Int)]] = [:]
+        let words = EvidenceLexicon.entries.flatMap(\.1).map(pattern)
+        for e in EvidenceLexicon.exclusions.map(pattern) {
+            for w in words where w.count <= e.count {
+                for offset in 0...(e.count - w.count) where Array(e[offset..<(offset + w.count)]) == w {
+                    table[w, default: []].append((e, offset))
+                }
+            }
+        }
+        return table
+    }()
+
+    /// Whether the lexicon match at `r` is part of an everyday word.
+    func isExcluded(_ r: Range<Int>) -> Bool {
+        guard let list = Self.exclusions[r.map { Self.lower(at($0)) }] else { return false }
+        return list.contains { matches($0.phrase, at: r.lowerBound - $0.offset) }
     }
 
     static let handleSuffixes: [[UInt32]] = ["号码", "群号", "账号", "号", "群", "id"].map(pattern)
