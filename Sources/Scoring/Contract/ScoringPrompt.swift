@@ -40,25 +40,39 @@ public struct ScoringPrompt: Sendable, Codable, Equatable {
     public let system: String
     /// The user message; contains `{text}` exactly once.
     public let user: String
+    /// Whether the user message ends with the evidence line (`EvidenceFinder.promptLine`) for the request text, on
+    /// its own line after the rest of the template. Stored in the file only when true, so that files written before
+    /// the field existed read and write back unchanged.
+    public let evidence: Bool
 
     /// Validates the template; throws when `user` has zero or several `{text}` or `system` has any.
-    public init(version: Int, system: String, user: String) throws(ScoringPromptError) {
+    public init(version: Int, system: String, user: String, evidence: Bool = false) throws(ScoringPromptError) {
         let n = Self.placeholderCount(user)
         guard n == 1 else { throw .placeholderCount(found: n) }
         guard Self.placeholderCount(system) == 0 else { throw .placeholderInSystem }
         self.version = version
         self.system = system
         self.user = user
+        self.evidence = evidence
     }
 
-    private enum CodingKeys: String, CodingKey { case version, system, user }
+    private enum CodingKeys: String, CodingKey { case version, system, user, evidence }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
             version: c.decode(Int.self, forKey: .version),
             system: c.decode(String.self, forKey: .system),
-            user: c.decode(String.self, forKey: .user))
+            user: c.decode(String.self, forKey: .user),
+            evidence: c.decodeIfPresent(Bool.self, forKey: .evidence) ?? false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(system, forKey: .system)
+        try c.encode(user, forKey: .user)
+        if evidence { try c.encode(true, forKey: .evidence) }
     }
 
     static func placeholderCount(_ s: String) -> Int {
@@ -95,7 +109,7 @@ public struct ScoringPrompt: Sendable, Codable, Equatable {
     // MARK: Rendering (Qwen2 ChatML, as in the model's chat template with add_generation_prompt)
 
     private var userParts: (before: Substring, after: Substring) {
-        let r = user.range(of: Self.placeholder)!  // validated in init
+        guard let r = user.range(of: Self.placeholder) else { return (user[...], "") }  // validated in init
         return (user[..<r.lowerBound], user[r.upperBound...])
     }
 
@@ -104,14 +118,28 @@ public struct ScoringPrompt: Sendable, Codable, Equatable {
         "<|im_start|>system\n" + system + "<|im_end|>\n<|im_start|>user\n" + userParts.before
     }
 
-    /// The fixed text after the request text: `prefix + text + tail == renderChatML(text:)`.
+    /// The fixed text after the request text: `prefix + text + tail == renderChatML(text:)` when `evidence` is false.
     public var tail: String {
-        userParts.after + "<|im_end|>\n<|im_start|>assistant\n"
+        userParts.after + Self.turnEnd
     }
 
+    private static let turnEnd = "<|im_end|>\n<|im_start|>assistant\n"
+
     /// The per-request part after the cached prefix — the text followed by `tail` — so that
-    /// `prefix + suffix(text: t) == renderChatML(text: t)`.
-    public func suffix(text: String) -> String { text + tail }
+    /// `prefix + suffix(text: t) == renderChatML(text: t)`. With `evidence`, the user message ends with a newline
+    /// and the evidence line found in the text (`线索：…`), after the rest of the template, so that the prefix stays the
+    /// same for every request and the line sits outside the template's text delimiters. Serving and training both
+    /// build the model's input here.
+    public func suffix(text: String) -> String {
+        guard evidence else { return text + tail }
+        return suffix(text: text, evidence: EvidenceFinder.find(in: text))
+    }
+
+    /// `suffix(text:)` with evidence already found for `text` (ignored when the prompt has `evidence` off).
+    public func suffix(text: String, evidence items: [EvidenceItem]) -> String {
+        guard evidence else { return text + tail }
+        return text + userParts.after + "\n" + EvidenceFinder.promptLine(items) + Self.turnEnd
+    }
 
     /// The full model input for one request, ending where the assistant's answer begins.
     public func renderChatML(text: String) -> String { prefix + suffix(text: text) }
