@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/safety-server
 MODEL ?= models/default
 
-.PHONY: run test deps build model eval demo-loop bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export tokenizer-fixture
+.PHONY: run test deps build model model-v2 contract-fuzz long-text-check eval demo-loop bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export tokenizer-fixture
 
 deps:
 	@bash scripts/install-deps.sh
@@ -20,6 +20,15 @@ test: deps
 # Reproduces models/default from data/corpus (tokenizer, initial weights, SFT, evaluation); resumable.
 model: build
 	bash tools/model/make-model.sh
+
+# Default model v2: v1 continued on corpus v2, then v1 and v2 evaluated side by side (tools/model/make-model-v2.sh).
+model-v2: build
+	bash tools/model/make-model-v2.sh
+
+# Schemathesis against a live server on loopback, all checks (CI runs it after the tests).
+contract-fuzz:
+	$(SWIFT) build --product safety-server
+	bash scripts/contract-fuzz.sh
 
 # The default model on the held-out test split.
 eval: build

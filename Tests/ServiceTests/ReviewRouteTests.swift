@@ -54,6 +54,7 @@ import Storage
                 (id, #"{"scores": \#(scoresJSON(100, override: ["敏感词": "\"85\""]))}"#, .badRequest, "invalid_score"),
                 (id, #"{"scores": {"商业违规": 100}}"#, .badRequest, "missing_dimension"),
                 (id, #"{"scores": {"商业违规": 100, "不存在的维度": 3}}"#, .badRequest, "unknown_dimension"),
+                (id, #"{"scores": {"商业违规": 100, "commercial": 90}}"#, .badRequest, "mixed_dimension_keys"),
                 (id, #"{"scores": \#(scoresJSON(100)), "extra": 1}"#, .badRequest, "unknown_field"),
                 (id, #"{"reasoning": "没有分数"}"#, .badRequest, "missing_field"),
                 ("no-such-request", #"{"scores": \#(scoresJSON(100))}"#, .notFound, "not_found"),
@@ -63,9 +64,14 @@ import Storage
                 #expect(r.status == status, "\(json): \(r.body)")
                 #expect(errorCode(r.body) == code, "\(json): \(r.body)")
             }
+            // JSON Schema's integer: 35.0 is the integer 35.
+            let integral = try await client.call(.post, "/v1/requests/\(id)/corrections", key: t.reviewerKey,
+                                                 json: #"{"scores": \#(scoresJSON(100, override: ["敏感词": "35.0"]))}"#)
+            #expect(integral.status == .created, "\(integral.body)")
+            #expect(try await t.service.database.corrections.list(requestID: id).first?.scores[.sensitiveWords] == 35)
             let client403 = try await client.call(.post, "/v1/requests/\(id)/corrections", key: t.clientKey, json: #"{"scores": \#(scoresJSON(100))}"#)
             #expect(client403.status == .forbidden)
-            #expect(try await t.service.database.corrections.list(requestID: id).isEmpty)
+            #expect(try await t.service.database.corrections.list(requestID: id).count == 1)
             let missing = try await client.call(.get, "/v1/requests/nope", key: t.reviewerKey)
             #expect(missing.status == .notFound)
         }

@@ -6,6 +6,29 @@ import Testing
 import Storage
 
 @Suite(.serialized) struct ScoreRouteTests {
+    /// The evidence stage's facts come back with the answer and with the logged request, with code-point offsets;
+    /// a number with a wrong check character is not evidence.
+    @Test func answersCarryTheEvidenceFound() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        // 11010519491231002X has a valid GB 11643 check character; 110105199003072316 does not.
+        let text = "😀我的身份证号是11010519491231002X，手机13812345678，另一个号码110105199003072316"
+        try await t.application.test(.router) { client in
+            let body = try JSONSerialization.data(withJSONObject: ["text": text])
+            let r = try await client.call(.post, "/v1/score", key: t.clientKey, bytes: Array(body))
+            #expect(r.status == .ok)
+            let evidence = try #require(r.body["evidence"] as? [[String: Any]])
+            #expect(evidence.compactMap { $0["type"] as? String } == ["id_card", "mobile"])
+            let scalars = Array(text.unicodeScalars)
+            let id = try #require(evidence.first)
+            let start = try #require(id["start"] as? Int), end = try #require(id["end"] as? Int)
+            #expect(String(String.UnicodeScalarView(scalars[start..<end])) == "11010519491231002X")
+            #expect((id["masked"] as? String)?.contains("*") == true)
+            let detail = try await client.call(.get, "/v1/requests/\(try #require(r.body["id"] as? String))", key: t.reviewerKey)
+            #expect(((detail.body["request"] as? [String: Any])?["evidence"] as? [Any])?.count == 2)
+        }
+    }
+
     @Test func scoringReturnsNineScoresAndLogsTheRowBeforeAnswering() async throws {
         let t = try await TestApp.make()
         defer { Task { await t.close() } }

@@ -46,6 +46,7 @@ struct RequestView: ResponseEncodable, Sendable {
     let client_request_id: String?
     let metadata: Storage.JSONValue?
     let windows: [WindowView]
+    let evidence: [EvidenceView]
 
     init(_ r: ScoredRequest) {
         id = r.id; text = r.text
@@ -56,6 +57,7 @@ struct RequestView: ResponseEncodable, Sendable {
         created_at = r.createdAt; corrected_at = r.correctedAt; correction_count = r.correctionCount
         min_confidence = r.minConfidence; client_request_id = r.clientRequestID; metadata = r.metadata
         windows = r.windows.map(WindowView.init)
+        evidence = EvidenceView.find(in: r.text)
     }
 }
 
@@ -91,6 +93,20 @@ struct WindowView: Encodable, Sendable {
     }
 }
 
+/// A checkable fact the evidence stage found in the text (a validated ID-card or bank-card number, a phone number, a
+/// contact handle, a link, a lexicon match): its type, its span (Unicode code points, half-open) and a masked form.
+/// Deterministic, so it is recomputed from the stored text rather than stored.
+struct EvidenceView: Encodable, Sendable {
+    let type: String
+    let start: Int
+    let end: Int
+    let masked: String
+
+    static func find(in text: String) -> [EvidenceView] {
+        EvidenceFinder.find(in: text).map { EvidenceView(type: $0.type.rawValue, start: $0.start, end: $0.end, masked: $0.masked) }
+    }
+}
+
 /// The answer to `POST /v1/score`.
 struct ScoreResponse: ResponseEncodable, Sendable {
     struct Model: Encodable, Sendable { let base: String; let adapter: String? }
@@ -105,6 +121,7 @@ struct ScoreResponse: ResponseEncodable, Sendable {
     /// True when this is the stored answer to an earlier request with the same client_request_id.
     let replayed: Bool
     let windows: [WindowView]
+    let evidence: [EvidenceView]
 
     init(_ r: ScoredRequest, replayed: Bool) {
         id = r.id
@@ -117,6 +134,7 @@ struct ScoreResponse: ResponseEncodable, Sendable {
         created_at = r.createdAt
         self.replayed = replayed
         windows = r.windows.map(WindowView.init)
+        evidence = EvidenceView.find(in: r.text)
     }
 }
 

@@ -72,6 +72,13 @@ struct RequestsController {
     /// All nine scores, keyed by the Chinese names (or the ASCII ids), integers 0–100.
     static func nineScores(_ input: JSONInput) throws -> PerDimension<Int> {
         var values: [Storage.Dimension: Int] = [:]
+        // One naming per object: all Chinese keys or all ASCII ids (so a dimension cannot hide under both names).
+        let chinese = input.object.keys.filter { Storage.Dimension(chineseKey: $0) != nil }
+        let ascii = input.object.keys.filter { Storage.Dimension(rawValue: $0) != nil }
+        if !chinese.isEmpty, !ascii.isEmpty {
+            throw APIError.badRequest("mixed_dimension_keys",
+                                      "\(input.path) mixes Chinese keys (\(chinese.sorted().first ?? "")) and ASCII ids (\(ascii.sorted().first ?? "")); use one naming for all nine")
+        }
         for (k, v) in input.object {
             guard let d = Storage.Dimension(chineseKey: k) ?? Storage.Dimension(rawValue: k) else {
                 throw APIError.badRequest("unknown_dimension",
