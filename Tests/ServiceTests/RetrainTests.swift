@@ -111,6 +111,23 @@ enum LearningModel {
         }
     }
 
+    /// A long document a reviewer corrected as a whole (serving scored it in windows) is longer than the model's
+    /// context: it is left out of the run's training data instead of reaching the engine (which would stop the process).
+    @Test func correctionsOfTextsPastTheContextAreLeftOutNotFatal() async throws {
+        let t = try await makeApp()
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            let long = String(repeating: "今天的天气和交通情况很好，市民出行顺利。", count: 200)
+            #expect(ScoringExample.promptTokens(text: long, prompt: LearningModel.prompt, tokenizer: LearningModel.tokenizer).count
+                    > LearningModel.model.contextLength - 512)
+            _ = try await scoreAndCorrect(t, client: client, texts: [long, long + "。"]) { _, _ in 100 }
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(12))) { _, _ in 100 }
+            #expect(try await client.call(.post, "/v1/admin/retrain", key: t.adminKey).status == .accepted)
+            let run = try await runQueued(t)
+            #expect(run.state == .succeeded || run.state == .rejected, "state \(run.state), error: \(run.error ?? "-")")
+        }
+    }
+
     @Test func aRunWithoutNewCorrectionsFailsAndANaNLossAborts() async throws {
         let t = try await makeApp(configJSON: #"{"rejection_prompts": 0, "sft_epochs": 3, "sft_learning_rate": 1e30, "grpo_steps": 0, "min_held_out": 1}"#)
         defer { Task { await t.close() } }

@@ -42,6 +42,8 @@ public struct RetrainHooks: @unchecked Sendable {
 /// Figures of a finished run (stored with the run and shown on the dashboard).
 public struct RetrainSummary: Codable, Sendable, Equatable {
     public var corrections = 0
+    /// Corrections and replay texts left out because their prompt does not fit the model's context with the answer.
+    public var tooLongForTraining = 0
     public var replay = 0
     public var heldOut = 0
     public var evaluated = 0
@@ -87,10 +89,28 @@ public final class RetrainPipeline: @unchecked Sendable {
         self.model = model; self.tokenizer = tokenizer; self.prompt = prompt; self.active = active; self.config = config; self.hooks = hooks
     }
 
-    public func run(_ inputs: RetrainInputs, candidateID: String) throws -> RetrainOutcome {
+    public func run(_ given: RetrainInputs, candidateID: String) throws -> RetrainOutcome {
         try config.validate()
+        // Limits from the loaded model: a sampled or trained sequence must fit its context. A text longer than that
+        // (a long document a reviewer corrected as a whole; serving scored it in windows) cannot be a training prompt:
+        // it is left out of this run's training data and counted, never allowed to reach the engine.
+        let reserve = max(config.rejection.maxCompletionLength, config.grpo.maxCompletionLength, 512)
+        let room = model.contextLength - reserve
+        guard room > 16 else {
+            throw RetrainError.badConfiguration("max_completion_length \(reserve) leaves no room for a prompt in the model's context of \(model.contextLength) tokens")
+        }
+        guard config.sftMaxLength <= model.contextLength else {
+            throw RetrainError.badConfiguration("sft_max_length \(config.sftMaxLength) exceeds the model's context of \(model.contextLength) tokens")
+        }
+        func fits(_ e: ScoringExample) -> Bool {
+            ScoringExample.promptTokens(text: e.text, prompt: prompt, tokenizer: tokenizer).count <= room
+        }
+        var inputs = given
+        inputs.corrections = given.corrections.filter(fits)
+        inputs.replay = given.replay.filter(fits)
         guard !inputs.corrections.isEmpty else { throw RetrainError.noTrainingData }
         var summary = RetrainSummary()
+        summary.tooLongForTraining = (given.corrections.count - inputs.corrections.count) + (given.replay.count - inputs.replay.count)
         summary.corrections = inputs.corrections.count
         summary.replay = inputs.replay.count
         summary.heldOut = inputs.heldOut.count
