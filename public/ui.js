@@ -32,6 +32,14 @@ export function badge(text, kind = 'neutral', attrs = {}) {
   return h('span', { class: `badge badge-${kind}`, ...attrs }, text);
 }
 
+const VERDICT_KINDS = { pass: 'ok', review: 'warn', block: 'bad' };
+
+/** The verdict a client acts on (pass / review / block); nothing for requests logged before verdicts. */
+export function verdictBadge(verdict) {
+  if (!verdict) return null;
+  return badge(t(`verdict.${verdict}`), VERDICT_KINDS[verdict] ?? 'neutral', { testid: 'verdict', dataset: { verdict } });
+}
+
 const STATE_KINDS = { queued: 'info', running: 'info', succeeded: 'ok', failed: 'bad', cancelled: 'neutral', rejected: 'warn' };
 
 export function stateBadge(state, attrs = {}) {

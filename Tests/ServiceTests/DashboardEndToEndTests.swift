@@ -9,6 +9,53 @@ import Storage
 /// the static root), a reviewer in headless Chromium, and the database checked through the Storage API.
 /// Screenshots of each step go to `$BROWSER_SCREENSHOTS/dashboard-e2e` (a temporary folder when unset).
 @Suite(.serialized) struct DashboardEndToEndTests {
+    /// A long text scored in windows: the request page lists the windows, marks the span that decided a low score
+    /// in the text (as text, never markup) and shows the verdict.
+    @Test func theRequestPageShowsWindowsAndMarksTheDecidingSpan() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        let reviewer = try await t.service.database.apiKeys.create(role: .reviewer, label: "bob")
+        let shots = try screenshotFolder("dashboard-windows")
+        let benign = String(repeating: "市政府今天介绍了城市交通建设的进展。", count: 12)
+        let offensive = "<i>河南人都是骗子</i>，滚出我们城市！"
+        let text = benign + offensive + benign
+        let start = benign.unicodeScalars.count, end = start + offensive.unicodeScalars.count
+        var biased = PerDimension<Int?>(repeating: 100)
+        biased[.bias] = 35
+        let windows = [
+            RequestWindow(start: 0, end: start, scores: PerDimension(repeating: 100), reasoning: "新闻报道，未发现问题。", formatOK: true, decides: []),
+            RequestWindow(start: start - 18, end: end + 18, scores: biased, reasoning: "针对地域群体的侮辱。", formatOK: true, decides: [.bias]),
+            RequestWindow(start: end, end: text.unicodeScalars.count, scores: PerDimension(repeating: 100), reasoning: "新闻报道，未发现问题。",
+                          formatOK: true, decides: Storage.Dimension.allCases.filter { $0 != .bias }),
+        ]
+        let stored = try await t.service.database.requests.insert(NewScoredRequest(
+            text: text, clientKeyID: t.clientKeyID, reasoning: "第2/3段：针对地域群体的侮辱。", scores: biased,
+            confidence: PerDimension(repeating: 0.9), formatOK: true, rawOutput: "", modelID: "tiny-random", latencyMs: 5,
+            promptTokens: 900, completionTokens: 300, windows: windows, verdict: "block")).request
+
+        try await t.application.test(.live) { client in
+            let port = try #require(client.port)
+            try await Browser.run { browser in
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
+                try await browser.waitFor(testID: "signin-key", timeout: 30)
+                try await browser.type("signin-key", reviewer.secret)
+                try await browser.click("signin-submit")
+                try await browser.waitFor(testID: "nav-review", timeout: 30)
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/#/requests/\(stored.id)")
+                try await browser.waitFor(testID: "detail-windows", timeout: 30)
+                #expect(try await browser.count("detail-window") == 3)
+                // The marked span is the deciding window's, shown as text (the <i> is not markup).
+                let marked = try await browser.text("detail-text-mark")
+                #expect(marked.contains(offensive))
+                #expect(try await browser.count("detail-text-mark") == 1)
+                let italics = try await browser.evaluate("document.querySelectorAll('[data-testid=detail-text] i').length")
+                #expect(italics == .number(0))
+                #expect(try await browser.text("verdict") == "拦截")
+                try await browser.screenshot(to: shots.appendingPathComponent("request-windows.png").path, fullPage: true)
+            }
+        }
+    }
+
     @Test func aReviewerCorrectsAScoredRequestFromTheReviewQueue() async throws {
         let t = try await TestApp.make()
         defer { Task { await t.close() } }

@@ -6,6 +6,42 @@ import Testing
 import Storage
 
 @Suite(.serialized) struct ScoreRouteTests {
+    /// Every answer carries a verdict under the service's policy or the request's own; bad policies are 400s.
+    @Test func verdictsFollowThePolicyAndRequestsMayOverrideIt() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            let plain = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "今天天气很好。"}"#)
+            #expect(["pass", "review", "block"].contains(plain.body["verdict"] as? String ?? ""))
+            #expect((plain.body["verdict_reason"] as? String)?.hasPrefix(plain.body["verdict"] as? String ?? "?") == true)
+            let cases: [(String, String)] = [
+                (#"{"block_below": 101, "min_confidence": 0}"#, "block"),
+                (#"{"block_below": 0, "review_below": 101, "min_confidence": 0}"#, "review"),
+                (#"{"block_below": 0, "review_below": 0, "min_confidence": 0}"#, "pass"),
+                (#"{"block_below": {"bias": 101, "敏感词": 0}, "review_below": 0, "min_confidence": 0}"#, "block"),
+            ]
+            for (policy, verdict) in cases {
+                let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "今天天气很好。", "policy": \#(policy)}"#)
+                #expect(r.status == .ok, "\(r.body)")
+                #expect(r.body["verdict"] as? String == verdict, "\(policy): \(r.body["verdict_reason"] ?? "")")
+                let id = try #require(r.body["id"] as? String)
+                #expect(try await t.service.database.requests.get(id: id)?.verdict == verdict)
+            }
+            let bad: [(String, String)] = [
+                (#"{"block_below": 102}"#, "invalid_policy"),
+                (#"{"min_confidence": 1.5}"#, "invalid_policy"),
+                (#"{"block_below": {"nope": 3}}"#, "unknown_dimension"),
+                (#"{"block_below": "high"}"#, "wrong_type"),
+                (#"{"strict": true}"#, "unknown_field"),
+                ("5", "wrong_type"),
+            ]
+            for (policy, code) in bad {
+                let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "今天天气很好。", "policy": \#(policy)}"#)
+                #expect(r.status == .badRequest && errorCode(r.body) == code, "\(policy): \(r.body)")
+            }
+        }
+    }
+
     /// The evidence stage's facts come back with the answer and with the logged request, with code-point offsets;
     /// a number with a wrong check character is not evidence.
     @Test func answersCarryTheEvidenceFound() async throws {

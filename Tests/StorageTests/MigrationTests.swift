@@ -51,8 +51,8 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     #expect(applied.allSatisfy { $0.checksum.count == 64 })
     try await second.close()
 
-    let third = try folder.open(upTo: 3)
-    #expect(try await third.appliedMigrations().map(\.name) == ["0001_initial", "0002_training", "0003_request_windows"])
+    let third = try folder.open(upTo: 4)
+    #expect(try await third.appliedMigrations().map(\.name) == ["0001_initial", "0002_training", "0003_request_windows", "0004_verdicts"])
     let old = try #require(try await third.requests.list(RequestQuery(), cursor: nil).items.first)
     #expect(old.windows.isEmpty, "a row from before windows reads with none")
     let stored = try await third.requests.insert(newRequest(client: client, windows: [
@@ -79,7 +79,7 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
 
     let reopened = try folder.open()
     #expect(try schemaDump(reopened) == before)
-    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3])
+    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3, 4])
     try await reopened.close()
 }
 
@@ -108,8 +108,8 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     let folder = try TemporaryDirectory()
     let migrations = try folder.copyOfMigrations()
     try await folder.open(migrations: migrations).close()
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0003_request_windows.sql"))
-    #expect(throws: StorageError.appliedMigrationMissing(id: 3, name: "0003_request_windows")) {
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0004_verdicts.sql"))
+    #expect(throws: StorageError.appliedMigrationMissing(id: 4, name: "0004_verdicts")) {
         try folder.open(migrations: migrations)
     }
 }
@@ -120,17 +120,17 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     try """
         CREATE TABLE half_done (x INTEGER);
         INSERT INTO no_such_table VALUES (1);
-        """.write(to: migrations.appendingPathComponent("0004_broken.sql"), atomically: true, encoding: .utf8)
+        """.write(to: migrations.appendingPathComponent("0005_broken.sql"), atomically: true, encoding: .utf8)
     let error = #expect(throws: StorageError.self) { try folder.open(migrations: migrations) }
     guard case .migrationFailed(let id, _, let message)? = error else {
         Issue.record("expected migrationFailed, got \(String(describing: error))")
         return
     }
-    #expect(id == 4 && message.contains("no_such_table"))
+    #expect(id == 5 && message.contains("no_such_table"))
 
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0004_broken.sql"))
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0005_broken.sql"))
     let database = try folder.open(migrations: migrations)
-    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3])
+    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3, 4])
     #expect(try !tables(database).contains("half_done"))
     try await database.close()
 }

@@ -187,10 +187,42 @@ import Testing
     let plan = try await database.pool.read { db in
         try Row.fetchAll(db, sql: """
             EXPLAIN QUERY PLAN SELECT * FROM requests WHERE corrected_at IS NULL
-            ORDER BY min_confidence, created_at, id LIMIT 10
+            ORDER BY review_priority, min_confidence, created_at, id LIMIT 10
             """).map { $0["detail"] as String }.joined(separator: "; ")
     }
-    #expect(plan.contains("requests_review_queue"), "plan: \(plan)")
+    #expect(plan.contains("requests_review_queue_by_verdict"), "plan: \(plan)")
+    try await database.close()
+}
+
+/// Verdict `review` comes first in the queue, then `block`, then the rest (rows without a verdict among them); least
+/// confident first within each, across pages.
+@Test func theReviewQueuePutsReviewFirst() async throws {
+    let folder = try TemporaryDirectory()
+    let database = try folder.open()
+    let client = try await database.makeClient()
+    func insert(_ verdict: String?, confidence: Double, at offset: Double) async throws -> ScoredRequest {
+        var request = newRequest(client: client, confidence: confidence, createdAt: Date(timeIntervalSince1970: 1_750_000_000 + offset))
+        request.verdict = verdict
+        return try await database.requests.insert(request).request
+    }
+    let unsurePass = try await insert("pass", confidence: 0.1, at: 0)
+    let sureReview = try await insert("review", confidence: 0.95, at: 1)
+    let block = try await insert("block", confidence: 0.9, at: 2)
+    let unsureReview = try await insert("review", confidence: 0.3, at: 3)
+    let legacy = try await insert(nil, confidence: 0.05, at: 4)
+    var order: [String] = []
+    var cursor: String?
+    repeat {
+        let page = try await database.requests.reviewQueue(limit: 2, cursor: cursor)
+        order += page.items.map(\.id)
+        cursor = page.nextCursor
+    } while cursor != nil
+    #expect(order == [unsureReview.id, sureReview.id, block.id, legacy.id, unsurePass.id])
+    #expect(try await database.requests.get(id: block.id)?.verdict == "block")
+    // Only the three verdicts are stored.
+    #expect(throws: (any Error).self) {
+        try database.pool.write { db in try db.execute(sql: "UPDATE requests SET verdict = 'maybe' WHERE id = ?", arguments: [block.id]) }
+    }
     try await database.close()
 }
 

@@ -5,7 +5,7 @@ import { t, DIMENSIONS, dimensionLabel, dimensionByKey } from '../i18n.js';
 import {
   h, replace, formatTime, formatPercent, formatMs, excerpt, minScore, scoreChip, meter, shortId, toLocalInput, fromLocalInput,
 } from '../dom.js';
-import { pageHeader, panel, loading, errorBox, button, badge, keyValues } from '../ui.js';
+import { pageHeader, panel, loading, errorBox, button, badge, keyValues, verdictBadge } from '../ui.js';
 import { correctionForm } from './correction.js';
 
 const PAGE = 50;
@@ -112,7 +112,7 @@ function row(item, ctx) {
   } },
   h('td', { class: 'nowrap' }, h('time', { datetime: item.created_at }, formatTime(item.created_at))),
   h('td', { class: 'text-cell' }, h('a', { href, testid: 'request-link' }, excerpt(item.text, 70) || t('common.none'))),
-  h('td', {}, scoreChip(lowest, { title: lowestKey ? dimensionLabel(dimensionByKey(lowestKey)) : '' })),
+  h('td', { class: 'nowrap' }, verdictBadge(item.verdict), ' ', scoreChip(lowest, { title: lowestKey ? dimensionLabel(dimensionByKey(lowestKey)) : '' })),
   h('td', { class: 'nowrap' }, meter(item.min_confidence ?? 0), ' ', formatPercent(item.min_confidence)),
   h('td', {}, item.corrected_at ? badge(`✓ ${item.correction_count ?? ''}`.trim(), 'ok', { title: formatTime(item.corrected_at) }) : badge(t('common.no'), 'neutral')),
   h('td', { class: 'mono small', title: item.adapter_id ?? 'base' }, item.adapter_id ? shortId(item.adapter_id, 14) : 'base'),
@@ -225,6 +225,7 @@ function detail(request, corrections, reload) {
         ['ID', h('span', { class: 'mono small break' }, request.id)],
         [t('detail.createdAt'), formatTime(request.created_at)],
         [t('detail.correctedAt'), formatTime(request.corrected_at)],
+        [t('detail.verdict'), verdictBadge(request.verdict) ?? t('common.none')],
         [t('detail.format'), request.format_ok ? badge(t('detail.formatOk'), 'ok') : badge(t('detail.formatBad'), 'bad')],
         [t('detail.modelId'), h('span', { class: 'mono small break' }, request.model_id ?? t('common.none'))],
         [t('detail.adapterId'), h('span', { class: 'mono small break' }, request.adapter_id ?? 'base')],

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { h, replace, formatTime, formatPercent, excerpt, minScore, scoreChip, meter, shortId } from '../dom.js';
-import { pageHeader, panel, loading, errorBox, button } from '../ui.js';
+import { pageHeader, panel, loading, errorBox, button, verdictBadge } from '../ui.js';
 import { correctionForm } from './correction.js';
 
 const PAGE = 20;
@@ -46,6 +46,7 @@ export function render(ctx) {
         h('span', { class: 'review-item-meta' },
           meter(item.min_confidence ?? 0),
           h('span', {}, t('review.minConfidence', { v: formatPercent(item.min_confidence) })),
+          verdictBadge(item.verdict),
           scoreChip(lowest),
           h('time', { datetime: item.created_at }, formatTime(item.created_at)))));
     }));

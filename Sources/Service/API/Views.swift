@@ -47,6 +47,7 @@ struct RequestView: ResponseEncodable, Sendable {
     let metadata: Storage.JSONValue?
     let windows: [WindowView]
     let evidence: [EvidenceView]
+    let verdict: String?
 
     init(_ r: ScoredRequest) {
         id = r.id; text = r.text
@@ -58,6 +59,7 @@ struct RequestView: ResponseEncodable, Sendable {
         min_confidence = r.minConfidence; client_request_id = r.clientRequestID; metadata = r.metadata
         windows = r.windows.map(WindowView.init)
         evidence = EvidenceView.find(in: r.text)
+        verdict = r.verdict
     }
 }
 
@@ -122,6 +124,10 @@ struct ScoreResponse: ResponseEncodable, Sendable {
     let replayed: Bool
     let windows: [WindowView]
     let evidence: [EvidenceView]
+    /// What to do with the text: pass, review or block (the request's policy applied to the scores).
+    let verdict: String?
+    /// Why, naming the deciding dimensions and thresholds; left out of a replayed answer.
+    var verdict_reason: String?
 
     init(_ r: ScoredRequest, replayed: Bool) {
         id = r.id
@@ -135,6 +141,7 @@ struct ScoreResponse: ResponseEncodable, Sendable {
         self.replayed = replayed
         windows = r.windows.map(WindowView.init)
         evidence = EvidenceView.find(in: r.text)
+        verdict = r.verdict
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import Scoring
+import Storage
 
 /// Everything the service can be told. Defaults run out of the box; a JSON file, then `SAFETY_*` environment
 /// variables, then command-line flags override them, in that order.
@@ -26,6 +28,14 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
     public var windowTokens = 160
     /// Tokens of whole sentences that consecutive windows share.
     public var windowOverlapTokens = 48
+    /// Verdict policy: a score below `verdict_block_below` blocks, below `verdict_review_below` asks for review; a
+    /// deciding score with a confidence below `verdict_min_confidence` asks for review. `verdict_thresholds` is a JSON
+    /// object of per-dimension overrides ({"block_below": {"data_leak": 70}, "review_below": {...}}); requests may
+    /// override any of it with their own `policy`.
+    public var verdictBlockBelow = 50
+    public var verdictReviewBelow = 80
+    public var verdictMinConfidence = 0.5
+    public var verdictThresholds = ""
     /// Most texts in one batch request.
     public var maxBatchTexts = 16
     /// Requests waiting for the model beyond this get 503 + Retry-After.
@@ -62,6 +72,8 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         case migrationsPath = "migrations_path", publicPath = "public_path", adaptersPath = "adapters_path"
         case maxBodyBytes = "max_body_bytes", maxTextCharacters = "max_text_characters", maxBatchTexts = "max_batch_texts"
         case windowTokens = "window_tokens", windowOverlapTokens = "window_overlap_tokens"
+        case verdictBlockBelow = "verdict_block_below", verdictReviewBelow = "verdict_review_below"
+        case verdictMinConfidence = "verdict_min_confidence", verdictThresholds = "verdict_thresholds"
         case queueCapacity = "queue_capacity", maxBatch = "max_batch", maxNewTokens = "max_new_tokens"
         case rateLimitPerSecond = "rate_limit_per_second", rateLimitBurst = "rate_limit_burst"
         case bootstrapAdminKey = "bootstrap_admin_key"
@@ -87,6 +99,10 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         maxBatchTexts = try c.decodeIfPresent(Int.self, forKey: .maxBatchTexts) ?? d.maxBatchTexts
         windowTokens = try c.decodeIfPresent(Int.self, forKey: .windowTokens) ?? d.windowTokens
         windowOverlapTokens = try c.decodeIfPresent(Int.self, forKey: .windowOverlapTokens) ?? d.windowOverlapTokens
+        verdictBlockBelow = try c.decodeIfPresent(Int.self, forKey: .verdictBlockBelow) ?? d.verdictBlockBelow
+        verdictReviewBelow = try c.decodeIfPresent(Int.self, forKey: .verdictReviewBelow) ?? d.verdictReviewBelow
+        verdictMinConfidence = try c.decodeIfPresent(Double.self, forKey: .verdictMinConfidence) ?? d.verdictMinConfidence
+        verdictThresholds = try c.decodeIfPresent(String.self, forKey: .verdictThresholds) ?? d.verdictThresholds
         queueCapacity = try c.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? d.queueCapacity
         maxBatch = try c.decodeIfPresent(Int.self, forKey: .maxBatch) ?? d.maxBatch
         maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
@@ -153,6 +169,10 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         case .maxBatchTexts: maxBatchTexts = try int()
         case .windowTokens: windowTokens = try int()
         case .windowOverlapTokens: windowOverlapTokens = try int()
+        case .verdictBlockBelow: verdictBlockBelow = try int()
+        case .verdictReviewBelow: verdictReviewBelow = try int()
+        case .verdictMinConfidence: verdictMinConfidence = try double()
+        case .verdictThresholds: verdictThresholds = value
         case .queueCapacity: queueCapacity = try int()
         case .maxBatch: maxBatch = try int()
         case .maxNewTokens: maxNewTokens = try int()
@@ -179,6 +199,7 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         guard windowTokens >= 0, windowOverlapTokens >= 0 else {
             throw ConfigurationError(message: "window_tokens and window_overlap_tokens must not be negative (window_tokens 0 = the model's context)")
         }
+        do { _ = try verdictPolicy() } catch let e as APIError { throw ConfigurationError(message: "verdict policy: \(e.message)") }
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
         if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }
         guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainMaxYieldSeconds >= 0 else {
@@ -196,4 +217,18 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+}
+
+extension ServiceConfiguration {
+    /// The verdict policy in force when a request brings none of its own.
+    func verdictPolicy() throws -> VerdictPolicy {
+        let base = VerdictPolicy(blockBelow: verdictBlockBelow, reviewBelow: verdictReviewBelow, minConfidence: Float(verdictMinConfidence))
+        if let problem = base.problems().first { throw APIError.badRequest("invalid_policy", problem) }
+        guard !verdictThresholds.isEmpty else { return base }
+        let value: Storage.JSONValue
+        do { value = try Storage.JSONValue(jsonText: verdictThresholds) } catch {
+            throw APIError.badRequest("invalid_policy", "verdict_thresholds is not valid JSON")
+        }
+        return try VerdictInput.apply(value, to: base, path: "verdict_thresholds")
+    }
 }

@@ -11,6 +11,8 @@ public final class SafetyService: Sendable {
     public let scorer: Scorer
     public let metrics: ServiceMetrics
     public let modelID: String
+    /// The verdict policy of requests that bring none (configuration; checked at start-up).
+    let verdictPolicy: VerdictPolicy
     /// Which retrain run is executing and which were asked to stop (shared with `RetrainService`).
     public let retrain = RetrainCoordinator()
     let limiter: RateLimiter
@@ -23,6 +25,7 @@ public final class SafetyService: Sendable {
         self.database = database
         self.scorer = scorer
         self.modelID = modelID
+        verdictPolicy = (try? configuration.verdictPolicy()) ?? .standard
         self.metrics = metrics
         self.logger = logger
         limiter = RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)

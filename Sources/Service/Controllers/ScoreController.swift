@@ -16,7 +16,8 @@ struct ScoreController {
         let key = try context.require(.client)
         let cfg = service.configuration
         let body = try await JSONInput.read(request, maxBytes: cfg.maxBodyBytes)
-        try body.onlyAllow(["text", "texts", "metadata", "client_request_id"])
+        try body.onlyAllow(["text", "texts", "metadata", "client_request_id", "policy"])
+        let policy = try VerdictInput.apply(body.object["policy"], to: service.verdictPolicy, path: "body.policy")
         let metadata: Storage.JSONValue? = try body.nested("metadata", required: false).map { .object($0.object) }
         let clientRequestID = try body.string("client_request_id", required: false)
         if let id = clientRequestID, id.isEmpty || id.count > 200 {
@@ -35,7 +36,7 @@ struct ScoreController {
             for (i, t) in texts.enumerated() { try validate(t, field: "body.texts[\(i)]") }
             let results = try await withThrowingTaskGroup(of: (Int, ScoreResponse).self) { group in
                 for (i, t) in texts.enumerated() {
-                    group.addTask { (i, try await self.scoreAndStore(t, key: key, metadata: metadata, clientRequestID: nil)) }
+                    group.addTask { (i, try await self.scoreAndStore(t, key: key, metadata: metadata, clientRequestID: nil, policy: policy)) }
                 }
                 var out = [ScoreResponse?](repeating: nil, count: texts.count)
                 for try await (i, r) in group { out[i] = r }
@@ -52,7 +53,7 @@ struct ScoreController {
             }
             return try ScoreResponse(existing, replayed: true).response(from: request, context: context)
         }
-        let response = try await scoreAndStore(text, key: key, metadata: metadata, clientRequestID: clientRequestID)
+        let response = try await scoreAndStore(text, key: key, metadata: metadata, clientRequestID: clientRequestID, policy: policy)
         return try response.response(from: request, context: context)
     }
 
@@ -69,7 +70,8 @@ struct ScoreController {
         }
     }
 
-    private func scoreAndStore(_ text: String, key: APIKey, metadata: Storage.JSONValue?, clientRequestID: String?) async throws -> ScoreResponse {
+    private func scoreAndStore(_ text: String, key: APIKey, metadata: Storage.JSONValue?, clientRequestID: String?,
+                               policy: VerdictPolicy) async throws -> ScoreResponse {
         let result: ScoreResult
         do {
             result = try await service.scorer.score(text)
@@ -88,15 +90,18 @@ struct ScoreController {
                 throw APIError(.internalServerError, code: "engine_failure", "the model could not score this text: \(message); nothing was stored")
             }
         }
+        let decision = policy.decide(scores: result.scores, confidence: result.confidence)
         let row = NewScoredRequest(
             text: text, clientKeyID: key.id, clientRequestID: clientRequestID, metadata: metadata,
             reasoning: result.reasoning, scores: perDimensionScores(result.scores),
             confidence: PerDimension { d in result.confidence[d.chineseKey].map(Double.init) },
             formatOK: result.formatOK, rawOutput: result.rawOutput, modelID: service.modelID, adapterID: result.adapterID,
             latencyMs: Int(result.totalMilliseconds.rounded()), promptTokens: result.promptTokens, completionTokens: result.completionTokens,
-            windows: requestWindows(result))
+            windows: requestWindows(result), verdict: decision.verdict.rawValue)
         let stored = try await service.database.requests.insert(row)
-        return ScoreResponse(stored.request, replayed: !stored.inserted)
+        var response = ScoreResponse(stored.request, replayed: !stored.inserted)
+        if stored.inserted { response.verdict_reason = decision.reason }
+        return response
     }
 }
 

@@ -3,16 +3,16 @@
 enum Cursor: Equatable {
     /// Listing by (created_at, id), in the given order.
     case time(RequestQuery.Order, createdAt: Int64, id: String)
-    /// Review queue, by (min_confidence, created_at, id) ascending.
-    case reviewQueue(minConfidence: Double, createdAt: Int64, id: String)
+    /// Review queue, by (review_priority, min_confidence, created_at, id) ascending.
+    case reviewQueue(priority: Int, minConfidence: Double, createdAt: Int64, id: String)
 
     var encoded: String {
         let text: String = switch self {
         case .time(let order, let createdAt, let id):
             "\(order == .newestFirst ? "n" : "o")|\(createdAt)|\(id)"
-        case .reviewQueue(let minConfidence, let createdAt, let id):
+        case .reviewQueue(let priority, let minConfidence, let createdAt, let id):
             // The bit pattern round-trips exactly, so the next page starts exactly after this row.
-            "q|\(String(minConfidence.bitPattern, radix: 16))|\(createdAt)|\(id)"
+            "r|\(priority)|\(String(minConfidence.bitPattern, radix: 16))|\(createdAt)|\(id)"
         }
         return Base64URL.encode(Array(text.utf8))
     }
@@ -32,14 +32,14 @@ enum Cursor: Equatable {
                 throw StorageError.invalidCursor(cursor)
             }
             self = .time(parts[0] == "n" ? .newestFirst : .oldestFirst, createdAt: createdAt, id: parts[2])
-        case "q":
-            let parts = fields(4)
-            guard parts.count == 4, parts[0] == "q", let bits = UInt64(parts[1], radix: 16),
-                  let createdAt = Int64(parts[2])
+        case "r":
+            let parts = fields(5)
+            guard parts.count == 5, parts[0] == "r", let priority = Int(parts[1]), (0...2).contains(priority),
+                  let bits = UInt64(parts[2], radix: 16), let createdAt = Int64(parts[3])
             else {
                 throw StorageError.invalidCursor(cursor)
             }
-            self = .reviewQueue(minConfidence: Double(bitPattern: bits), createdAt: createdAt, id: parts[3])
+            self = .reviewQueue(priority: priority, minConfidence: Double(bitPattern: bits), createdAt: createdAt, id: parts[4])
         default:
             throw StorageError.invalidCursor(cursor)
         }

@@ -25,15 +25,18 @@ public struct NewScoredRequest: Sendable, Equatable {
     public var createdAt: Date
     /// The windows the text was scored in (one for a text that fits the model in one pass).
     public var windows: [RequestWindow]
+    /// What the client should do: "pass", "review" or "block" (nil for callers that decide none).
+    public var verdict: String?
 
     public init(
         id: String = RequestID.make(), text: String, clientKeyID: Int64, clientRequestID: String? = nil,
         metadata: JSONValue? = nil, reasoning: String?, scores: PerDimension<Int?>,
         confidence: PerDimension<Double?> = PerDimension(repeating: nil), formatOK: Bool, rawOutput: String,
         modelID: String, adapterID: String? = nil, latencyMs: Int, promptTokens: Int, completionTokens: Int,
-        createdAt: Date = Date(), windows: [RequestWindow] = []
+        createdAt: Date = Date(), windows: [RequestWindow] = [], verdict: String? = nil
     ) {
         self.windows = windows
+        self.verdict = verdict
         self.id = id
         self.text = text
         self.clientKeyID = clientKeyID
@@ -79,6 +82,8 @@ public struct ScoredRequest: Sendable, Equatable, Codable {
     public var correctionCount: Int
     /// The windows the text was scored in; empty for rows stored before windows were recorded.
     public var windows: [RequestWindow] = []
+    /// "pass", "review" or "block"; nil for rows stored before verdicts were recorded.
+    public var verdict: String? = nil
 
     public var isCorrected: Bool { correctedAt != nil }
 
@@ -99,7 +104,7 @@ public struct ScoredRequest: Sendable, Equatable, Codable {
         case createdAt = "created_at"
         case correctedAt = "corrected_at"
         case correctionCount = "correction_count"
-        case windows
+        case windows, verdict
     }
 }
 

@@ -151,24 +151,25 @@ public final class SQLiteRequestStore: RequestStore {
         var condition = ""
         var cursorArguments: StatementArguments = []
         if let cursor {
-            guard case .reviewQueue(let minConfidence, let createdAt, let id) = try Cursor(decoding: cursor) else {
+            guard case .reviewQueue(let priority, let minConfidence, let createdAt, let id) = try Cursor(decoding: cursor) else {
                 throw StorageError.invalidCursor(cursor)
             }
-            condition = "AND (min_confidence, created_at, id) > (?, ?, ?)"
-            cursorArguments = [minConfidence, createdAt, id]
+            condition = "AND (review_priority, min_confidence, created_at, id) > (?, ?, ?, ?)"
+            cursorArguments = [priority, minConfidence, createdAt, id]
         }
         let arguments = cursorArguments
-        // Matches the partial index requests_review_queue.
+        // Matches the partial index requests_review_queue_by_verdict: `review` first, then `block`, then the rest.
         let sql = """
             SELECT \(Self.columns) FROM requests
             WHERE corrected_at IS NULL \(condition)
-            ORDER BY min_confidence, created_at, id LIMIT \(limit + 1)
+            ORDER BY review_priority, min_confidence, created_at, id LIMIT \(limit + 1)
             """
         let rows = try await mappingErrors {
             try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.decode) }
         }
         return Self.page(rows, limit: limit) {
-            Cursor.reviewQueue(minConfidence: $0.minConfidence, createdAt: $0.createdAt.unixMilliseconds, id: $0.id)
+            Cursor.reviewQueue(priority: $0.verdict == "review" ? 0 : $0.verdict == "block" ? 1 : 2, minConfidence: $0.minConfidence,
+                               createdAt: $0.createdAt.unixMilliseconds, id: $0.id)
         }
     }
 
@@ -239,12 +240,12 @@ public final class SQLiteRequestStore: RequestStore {
     static let columns = (["id", "text", "text_sha256", "client_key_id", "client_request_id", "metadata", "reasoning"]
         + scoreColumns + confidenceColumns
         + ["min_confidence", "format_ok", "raw_output", "model_id", "adapter_id", "latency_ms", "prompt_tokens",
-           "completion_tokens", "created_at", "corrected_at", "correction_count", "windows"]).joined(separator: ", ")
+           "completion_tokens", "created_at", "corrected_at", "correction_count", "windows", "verdict"]).joined(separator: ", ")
 
     private static let insertColumns = ["id", "text", "text_sha256", "client_key_id", "client_request_id", "metadata",
         "reasoning"] + scoreColumns + confidenceColumns
         + ["format_ok", "raw_output", "model_id", "adapter_id", "latency_ms", "prompt_tokens", "completion_tokens",
-           "created_at", "windows"]
+           "created_at", "windows", "verdict"]
 
     private static let insertSQL = """
         INSERT INTO requests (\(insertColumns.joined(separator: ", ")))
@@ -263,7 +264,7 @@ public final class SQLiteRequestStore: RequestStore {
         values += request.scores.values.map { $0 }
         values += request.confidence.values.map { $0 }
         values += [request.formatOK, request.rawOutput, request.modelID, request.adapterID, request.latencyMs,
-                   request.promptTokens, request.completionTokens, request.createdAt.unixMilliseconds, row.windowsText]
+                   request.promptTokens, request.completionTokens, request.createdAt.unixMilliseconds, row.windowsText, request.verdict]
         try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(values))
         if db.changesCount == 0, let clientRequestID = request.clientRequestID,
            let existing = try find(clientKeyID: request.clientKeyID, clientRequestID: clientRequestID, in: db)
@@ -278,7 +279,7 @@ public final class SQLiteRequestStore: RequestStore {
             rawOutput: request.rawOutput, modelID: request.modelID, adapterID: request.adapterID,
             latencyMs: request.latencyMs, promptTokens: request.promptTokens,
             completionTokens: request.completionTokens, createdAt: request.createdAt.storageRounded,
-            correctedAt: nil, correctionCount: 0, windows: request.windows)
+            correctedAt: nil, correctionCount: 0, windows: request.windows, verdict: request.verdict)
         return InsertResult(request: stored, inserted: true)
     }
 
@@ -307,7 +308,8 @@ public final class SQLiteRequestStore: RequestStore {
                 do { return try JSONDecoder().decode([RequestWindow].self, from: Data(text.utf8)) } catch {
                     throw StorageError.invalidArgument("stored windows of request \(row["id"] as String? ?? "?") are not readable: \(error)")
                 }
-            } ?? [])
+            } ?? [],
+            verdict: row["verdict"])
     }
 }
 
