@@ -547,3 +547,21 @@ import Testing
         }
     }
 }
+
+@Suite struct QuoteGroundingTests {
+    @Test func quotesAreFoundInTheTextOrTheEvidence() {
+        let text = "我的手机是13812345678，河南人都是骗子。"
+        let reasoning = "文中出现“河南人”，并提到「骗子」；还引用了“上海人”和\"13812345678\"。"
+        #expect(QuoteGrounding.quotes(in: reasoning) == ["河南人", "上海人", "骗子", "13812345678"])
+        let c = QuoteGrounding.count(reasoning: reasoning, text: text)
+        #expect(c.quotes == 4 && c.grounded == 3)
+        // A masked value from the evidence counts as given to the model.
+        let evidence = EvidenceFinder.find(in: text)
+        #expect(QuoteGrounding.isGrounded("138****5678", text: text, evidence: evidence))
+        #expect(!QuoteGrounding.isGrounded("139****0000", text: text, evidence: evidence))
+        // Width and case folding.
+        #expect(QuoteGrounding.isGrounded("ＶＸ", text: "加vx好友", evidence: []))
+        #expect(QuoteGrounding.quotes(in: "没有引号的推理。").isEmpty)
+        #expect(QuoteGrounding.quotes(in: "未闭合的“引号").isEmpty)
+    }
+}

@@ -45,6 +45,14 @@ struct EvalCommand: AsyncParsableCommand {
         var meanCompletionTokens: Double
         var overall: EvalReport
         var sources: [String: EvalReport]
+        var quoteGrounding: QuoteGroundingReport
+    }
+
+    /// Quoted spans in the reasoning, and how many occur in the text or its evidence.
+    struct QuoteGroundingReport: Encodable {
+        var quotes: Int
+        var grounded: Int
+        var share: Double?
     }
 
     func run() async throws {
@@ -101,11 +109,22 @@ struct EvalCommand: AsyncParsableCommand {
 
         logError(EvalTable.render(overall, title: "all \(overall.items) items"))
         for name in bySource.keys.sorted() { logError(EvalTable.summaryLine(bySource[name]!, name: name)) }
+        // Quotes in the reasoning that occur in the text or its evidence (a quote found in neither is made up).
+        var quotes = 0, grounded = 0
+        for item in items {
+            let text = examples[item.index].text
+            let c = QuoteGrounding.count(reasoning: item.reasoning, text: text, evidence: EvidenceFinder.find(in: text))
+            quotes += c.quotes; grounded += c.grounded
+        }
+        let grounding = QuoteGroundingReport(quotes: quotes, grounded: grounded, share: quotes == 0 ? nil : Double(grounded) / Double(quotes))
+        logError("eval: \(grounded) of \(quotes) quoted spans in the reasoning occur in the text or its evidence"
+                 + (grounding.share.map { String(format: " (%.1f%%)", $0 * 100) } ?? ""))
         let tokens = Double(items.reduce(0) { $0 + $1.completionTokens }) / Double(max(items.count, 1))
         logError(String(format: "eval: %.1f s, %.2f items/s, %.1f answer tokens per item", seconds, Double(items.count) / seconds, tokens))
 
         let report = Report(model: model, adapter: adapter, data: data, items: items.count, seconds: seconds,
-                            itemsPerSecond: Double(items.count) / seconds, meanCompletionTokens: tokens, overall: overall, sources: bySource)
+                            itemsPerSecond: Double(items.count) / seconds, meanCompletionTokens: tokens, overall: overall, sources: bySource,
+                            quoteGrounding: grounding)
         if let json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
