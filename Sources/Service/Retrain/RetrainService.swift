@@ -318,7 +318,7 @@ public enum AdapterFolder {
             }
             bytes += data
         }
-        return Storage.SHA256.hex(bytes)
+        return SHA256Digest.hex(bytes)
     }
 
     static func save(_ adapter: LoRAAdapter, prompt: ScoringPrompt, runID: Int64, report: Storage.JSONValue, root: URL) throws -> (directory: URL, hash: String) {
