@@ -89,8 +89,11 @@ import Testing
 
     _ = try await database.adapters.register(NewAdapter(id: "v1", contentHash: SHA256Digest.hex("v1"), path: "/adapters/v1",
                                                     baseModelID: "qwen", runID: run.id))
-    try await runs.recordResults(id: run.id, metrics: ["sft_loss": 1.9], eval: ["mae": 4.2], candidateAdapterID: "v1")
+    try await runs.recordResults(id: run.id, metrics: ["sft_loss": 1.9], eval: ["mae": 4.2], candidateAdapterID: "v1",
+                                 lastCorrectionID: 17)
+    #expect(try await runs.lastConsumedCorrectionID() == 0, "a running run has not consumed its corrections yet")
     let rejected = try await runs.transition(id: run.id, to: .rejected, decision: "MAE worse on bias", error: nil)
+    #expect(try await runs.lastConsumedCorrectionID() == 17)
     #expect(rejected.state == .rejected && rejected.finishedAt != nil)
     #expect(rejected.decision == "MAE worse on bias" && rejected.candidateAdapterID == "v1")
     #expect(rejected.progress == ["step": 3, "of": 10] && rejected.eval == ["mae": 4.2])
