@@ -36,9 +36,12 @@ let package = Package(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
         ),
+        // The shared vocabulary of Scoring and Storage: the nine dimensions, per-dimension values, JSON values and
+        // the seedable generator. Foundation only.
+        .target(name: "Vocabulary"),
         .target(
             name: "Scoring",
-            dependencies: ["CBLAS", "CKernels"],
+            dependencies: ["Vocabulary", "CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
         // The training engine's exp-heavy elementwise loops (AVX-512 with a portable fallback).
@@ -56,6 +59,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "Vocabulary",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

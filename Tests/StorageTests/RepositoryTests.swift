@@ -210,11 +210,11 @@ import Testing
     let decoded = try JSONDecoder().decode(Correction.self, from: Data(json.utf8))
     #expect(decoded == correction)
 
-    #expect(Dimension.allCases.map(\.chineseKey) == [
+    #expect(Dimension.allCases.map(\.key) == [
         "商业违规", "对抗性检测", "带有偏见、仇恨、歧视或侮辱", "恐怖主义&&带有暴力倾向", "政治&&军事敏感问题", "敏感数据泄露",
         "敏感词", "虚假信息", "诱导&&违法不良信息",
     ])
-    #expect(Dimension(chineseKey: "敏感词") == .sensitiveWords)
+    #expect(Dimension(key: "敏感词") == .sensitiveWords)
     let value: JSONValue = ["a": [1, 2.5, "x", nil, true], "b": ["c": false]]
     #expect(try JSONValue(jsonText: value.jsonText) == value)
     #expect(value.jsonText == #"{"a":[1,2.5,"x",null,true],"b":{"c":false}}"#)

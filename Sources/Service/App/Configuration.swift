@@ -176,8 +176,8 @@ extension ServiceConfiguration {
         let base = VerdictPolicy(blockBelow: verdictBlockBelow, reviewBelow: verdictReviewBelow, minConfidence: Float(verdictMinConfidence))
         if let problem = base.problems().first { throw APIError.badRequest("invalid_policy", problem) }
         guard !verdictThresholds.isEmpty else { return base }
-        let value: Storage.JSONValue
-        do { value = try Storage.JSONValue(jsonText: verdictThresholds) } catch {
+        let value: JSONValue
+        do { value = try JSONValue(jsonText: verdictThresholds) } catch {
             throw APIError.badRequest("invalid_policy", "verdict_thresholds is not valid JSON")
         }
         return try VerdictInput.apply(value, to: base, path: "verdict_thresholds")

@@ -20,7 +20,7 @@ public enum AdapterFolder {
         return SHA256Digest.hex(bytes)
     }
 
-    static func save(_ adapter: LoRAAdapter, prompt: ScoringPrompt, runID: Int64, report: Storage.JSONValue, root: URL) throws -> (directory: URL, hash: String) {
+    static func save(_ adapter: LoRAAdapter, prompt: ScoringPrompt, runID: Int64, report: JSONValue, root: URL) throws -> (directory: URL, hash: String) {
         let fm = FileManager.default
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
         let partial = root.appendingPathComponent(".partial-run\(runID)-\(UUID().uuidString.prefix(8))")

@@ -158,11 +158,11 @@ public struct RetrainService: Service {
                 case let .phase(name, total):
                     try? await db.trainingRuns.updateProgress(id: id, phase: name, progress: .object(["step": .int(0), "total": .int(total)]))
                 case let .point(p):
-                    var data: [String: Storage.JSONValue] = [:]
+                    var data: [String: JSONValue] = [:]
                     for (k, v) in p.data where v.isFinite { data[k] = .double(v) }
                     try? await db.trainingRuns.appendPoints(runID: id, [CurvePoint(phase: p.phase, step: p.step, loss: p.loss.flatMap(finite),
                                                                                    reward: p.reward.flatMap(finite), data: .object(data))])
-                    var progress: [String: Storage.JSONValue] = ["step": .int(p.step), "total": .int(p.total)]
+                    var progress: [String: JSONValue] = ["step": .int(p.step), "total": .int(p.total)]
                     if let l = p.loss.flatMap(finite) { progress["loss"] = .double(l) }
                     if let r = p.reward.flatMap(finite) { progress["reward"] = .double(r) }
                     try? await db.trainingRuns.updateProgress(id: id, phase: p.phase, progress: .object(progress))
@@ -190,19 +190,19 @@ public struct RetrainService: Service {
         sink.finish()
         await writer.value
 
-        var metrics = (try? Storage.JSONValue(encoding: outcome.summary)) ?? .object([:])
+        var metrics = (try? JSONValue(encoding: outcome.summary)) ?? .object([:])
         if case var .object(m) = metrics {
             m["max_correction_id"] = .int(Int(maxCorrectionID))
             m["active_adapter"] = activeRecord.map { .string($0.id) } ?? .null
             metrics = .object(m)
         }
-        let eval: Storage.JSONValue = .object([
+        let eval: JSONValue = .object([
             "candidate": Self.headline(outcome.candidateReport),
             "active": Self.headline(outcome.activeReport),
-            "decision": (try? Storage.JSONValue(encoding: outcome.decision)) ?? .null,
+            "decision": (try? JSONValue(encoding: outcome.decision)) ?? .null,
             "held_out": .int(outcome.summary.evaluated),
-            "candidate_report": (try? Storage.JSONValue(encoding: outcome.candidateReport)) ?? .null,
-            "active_report": (try? Storage.JSONValue(encoding: outcome.activeReport)) ?? .null,
+            "candidate_report": (try? JSONValue(encoding: outcome.candidateReport)) ?? .null,
+            "active_report": (try? JSONValue(encoding: outcome.activeReport)) ?? .null,
         ])
         let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
                              outcome.summary.evaluated)
@@ -236,9 +236,9 @@ public struct RetrainService: Service {
 
     /// The figures the dashboard compares: overall and per-dimension MAE, format validity, within-5 share, text-level
     /// accuracy (the full reports are stored beside them).
-    static func headline(_ r: EvalReport) -> Storage.JSONValue {
-        var perDimension: [String: Storage.JSONValue] = [:]
-        for m in r.dimensions { perDimension[m.dimension.rawValue] = .double(m.mae) }
+    static func headline(_ r: EvalReport) -> JSONValue {
+        var perDimension: [String: JSONValue] = [:]
+        for m in r.dimensions { perDimension[m.dimension.key] = .double(m.mae) }
         return .object([
             "items": .int(r.items), "overall_mae": .double(r.mae), "format_validity": .double(r.formatValidity),
             "within_share": .double(r.withinShare), "text_accuracy": r.anyViolation.accuracy.map { .double($0) } ?? .null,
@@ -269,11 +269,8 @@ public struct RetrainService: Service {
     }
 
     static func example(_ r: LabelledRequest) throws -> ScoringExample {
-        let values = Scoring.Dimension.allCases.map { d in
-            r.correction.scores.values[Storage.Dimension.allCases.firstIndex { $0.chineseKey == d.rawValue }!]
-        }
-        return ScoringExample(text: r.text, reference: ScoringReference(scores: try DimensionScores(values: values),
-                                                                        reasoning: r.correction.reasoning ?? ""))
+        ScoringExample(text: r.text, reference: ScoringReference(scores: try DimensionScores(values: r.correction.scores.values),
+                                                                reasoning: r.correction.reasoning ?? ""))
     }
 
     /// Runs blocking work on a thread of its own (never on the cooperative pool, which serves HTTP).
@@ -294,9 +291,9 @@ enum RetrainEvent: Sendable {
     case point(RetrainPoint)
 }
 
-extension Storage.JSONValue {
+extension JSONValue {
     /// Any encodable value as a JSON document.
     init<T: Encodable>(encoding value: T) throws {
-        self = try JSONDecoder().decode(Storage.JSONValue.self, from: JSONEncoder().encode(value))
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
     }
 }
