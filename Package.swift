@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -35,9 +36,12 @@ let package = Package(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
         ),
+        // The shared vocabulary of Scoring and Storage: the nine dimensions, per-dimension values, JSON values and
+        // the seedable generator. Foundation only.
+        .target(name: "Vocabulary"),
         .target(
             name: "Scoring",
-            dependencies: ["CBLAS", "CKernels"],
+            dependencies: ["Vocabulary", "CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
         // The training engine's exp-heavy elementwise loops (AVX-512 with a portable fallback).
@@ -54,7 +58,11 @@ let package = Package(
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
         .target(
             name: "Storage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Vocabulary",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The service as a library, so tests build the same application in-process.
         .target(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -35,13 +36,12 @@ public struct CreatedAPIKey: Sendable, Equatable {
 public enum APIKeySecret {
     /// "cs_" followed by 32 random bytes in unpadded base64url (43 characters).
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux: cryptographically secure
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }  // swift-crypto's secure random
         return "cs_" + Base64URL.encode(bytes)
     }
 
     /// What the database stores for a key: its SHA-256 in lowercase hex.
-    public static func hash(_ secret: String) -> String { SHA256.hex(secret) }
+    public static func hash(_ secret: String) -> String { SHA256Digest.hex(secret) }
 
     /// Characters of the key kept for display.
     public static let prefixLength = 8

@@ -83,7 +83,7 @@ extension Database {
         let sentence = "这是一段用于测试存储写入吞吐量的示例文本。"
         let text = String(repeating: sentence, count: 6) + " #\(writer)-\(index)"
         let scores = PerDimension<Int?> { _ in Int.random(in: 0...100, using: &generator) }
-        let answer = Dimension.allCases.map { "\"\($0.chineseKey)\": \(scores[$0]!)" }.joined(separator: ", ")
+        let answer = Dimension.allCases.map { "\"\($0.key)\": \(scores[$0]!)" }.joined(separator: ", ")
         let reasoning = "文本内容为普通的测试句子，没有发现违规、偏见、暴力或敏感信息。"
         return NewScoredRequest(
             text: text, clientKeyID: clientKeyID, clientRequestID: "bench-\(writer)-\(index)",
@@ -108,22 +108,6 @@ public func benchmarkInserts(
     let result = try await database.benchmarkInserts(count: count, concurrency: concurrency)
     try await database.close()
     return result
-}
-
-/// A small deterministic generator (Steele et al., "Fast splittable pseudorandom number generators", 2014), so
-/// benchmark rows are the same on every run and cost no system calls.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 extension Duration {

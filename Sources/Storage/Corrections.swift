@@ -71,7 +71,7 @@ public enum LabelledSplit: String, Sendable, Codable {
 public enum HeldOut {
     /// True when the request belongs to the held-out `fraction` (0…1) of requests.
     public static func contains(requestID: String, fraction: Double) -> Bool {
-        let digest = SHA256.hash(Array(requestID.utf8))
+        let digest = SHA256Digest.bytes(requestID.utf8)
         let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Double(prefix) / 18_446_744_073_709_551_616.0 < fraction  // prefix / 2^64 is uniform in [0, 1)
     }

@@ -20,7 +20,7 @@ public struct Migration: Sendable, Equatable {
         self.id = id
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hex(sql.replacingOccurrences(of: "\r\n", with: "\n"))
+        self.checksum = SHA256Digest.hex(sql.replacingOccurrences(of: "\r\n", with: "\n"))
     }
 }
 

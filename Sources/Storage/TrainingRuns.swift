@@ -96,8 +96,13 @@ public protocol TrainingRunStore: Sendable {
     func transition(id: Int64, to state: TrainingRunState, decision: String?, error: String?) async throws
         -> TrainingRun
     func updateProgress(id: Int64, phase: String?, progress: JSONValue?) async throws
-    /// Stores summary metrics, evaluation and the candidate adapter (nil arguments leave the column unchanged).
-    func recordResults(id: Int64, metrics: JSONValue?, eval: JSONValue?, candidateAdapterID: String?) async throws
+    /// Stores summary metrics, evaluation, the candidate adapter and the highest correction id the run trained on
+    /// (nil arguments leave the column unchanged).
+    func recordResults(id: Int64, metrics: JSONValue?, eval: JSONValue?, candidateAdapterID: String?,
+                       lastCorrectionID: Int64?) async throws
+    /// The highest correction id a finished run (succeeded or rejected) trained on; 0 when none did. Later
+    /// corrections are the new ones.
+    func lastConsumedCorrectionID() async throws -> Int64
     /// Appends curve points; a point for an existing (phase, step) replaces it.
     func appendPoints(runID: Int64, _ points: [CurvePoint]) async throws
     /// Curve points with id > `afterID`, in order (a dashboard polls with the last id it saw).
@@ -171,18 +176,27 @@ public final class SQLiteTrainingRunStore: TrainingRunStore {
         }
     }
 
-    public func recordResults(id: Int64, metrics: JSONValue?, eval: JSONValue?, candidateAdapterID: String?)
-        async throws
+    public func recordResults(id: Int64, metrics: JSONValue?, eval: JSONValue?, candidateAdapterID: String?,
+                              lastCorrectionID: Int64? = nil) async throws
     {
         try await write { db in
             try db.execute(
                 sql: """
                     UPDATE training_runs SET metrics = coalesce(?, metrics), eval = coalesce(?, eval),
-                        candidate_adapter_id = coalesce(?, candidate_adapter_id)
+                        candidate_adapter_id = coalesce(?, candidate_adapter_id),
+                        last_correction_id = coalesce(?, last_correction_id)
                     WHERE id = ?
                     """,
-                arguments: [metrics?.jsonText, eval?.jsonText, candidateAdapterID, id])
+                arguments: [metrics?.jsonText, eval?.jsonText, candidateAdapterID, lastCorrectionID, id])
             guard db.changesCount == 1 else { throw StorageError.notFound(entity: "training run", id: String(id)) }
+        }
+    }
+
+    public func lastConsumedCorrectionID() async throws -> Int64 {
+        try await read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT coalesce(max(last_correction_id), 0) FROM training_runs WHERE state IN ('succeeded', 'rejected')
+                """) ?? 0
         }
     }
 

@@ -16,10 +16,10 @@ import Testing
         #expect(Set(ids).count == 9)
         for d in Dimension.allCases {
             #expect(d.id.allSatisfy { $0.isASCII && ($0.isLowercase || $0 == "_") })
-            #expect(Dimension(id: d.id) == d)
+            #expect(Dimension(rawValue: d.id) == d && Dimension(key: d.key) == d)
             #expect(!d.label.isEmpty)
         }
-        #expect(Dimension(id: "nope") == nil)
+        #expect(Dimension(rawValue: "nope") == nil && Dimension(key: "nope") == nil)
     }
 
     @Test func scoresEncodeAsAnObjectWithTheChineseKeys() throws {

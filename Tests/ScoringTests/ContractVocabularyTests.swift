@@ -62,11 +62,10 @@ enum Qwen2Vocabulary {
     static let shared: Loaded = {
         let vocab = try! JSONDecoder().decode(
             [String: Int].self, from: Data(contentsOf: directory.appendingPathComponent("vocab.json")))
-        struct Added: Decodable { let content: String }
-        struct AddedFile: Decodable { let added_tokens_decoder: [String: Added] }
+        // added_tokens.json in its flat form: content → id.
         let added = try! JSONDecoder().decode(
-            AddedFile.self, from: Data(contentsOf: directory.appendingPathComponent("added_tokens.json")))
-        let size = max(vocab.values.max()!, added.added_tokens_decoder.keys.map { Int($0)! }.max()!) + 1
+            [String: Int].self, from: Data(contentsOf: directory.appendingPathComponent("added_tokens.json")))
+        let size = max(vocab.values.max()!, added.values.max()!) + 1
         var tokenBytes = [[UInt8]](repeating: [], count: size)
         var idByBytes: [[UInt8]: Int] = [:]
         for (spelling, id) in vocab {
@@ -75,9 +74,9 @@ enum Qwen2Vocabulary {
             idByBytes[bytes] = id
         }
         var special = Set<Int>()
-        for (id, token) in added.added_tokens_decoder {
-            tokenBytes[Int(id)!] = Array(token.content.utf8)
-            special.insert(Int(id)!)
+        for (content, id) in added {
+            tokenBytes[id] = Array(content.utf8)
+            special.insert(id)
         }
         let eos: Set<Int> = [151643, 151645]  // <|endoftext|>, <|im_end|>
         let clock = ContinuousClock()

@@ -5,10 +5,11 @@ import Testing
 @Suite struct TokenizerFilesTests {
     @Test func vocabAndMergesFilesGiveTheSameTokenizerAsTokenizerJSON() throws {
         let reference = try TokenizerTestData.qwen2()
-        // load(directory:) without a tokenizer.json falls back to vocab.json + merges.txt + added_tokens.json.
+        // load(directory:) without a tokenizer.json falls back to vocab.json + merges.txt + added_tokens.json (flat
+        // content → id) + tokenizer_config.json (whose added_tokens_decoder says which added tokens are special).
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        for name in ["vocab.json", "merges.txt", "added_tokens.json"] {
+        for name in ["vocab.json", "merges.txt", "added_tokens.json", "tokenizer_config.json"] {
             try FileManager.default.createSymbolicLink(
                 at: directory.appendingPathComponent(name),
                 withDestinationURL: TokenizerTestData.qwen2Directory.appendingPathComponent(name))

@@ -26,7 +26,7 @@ import Storage
             RequestWindow(start: 0, end: start, scores: PerDimension(repeating: 100), reasoning: "新闻报道，未发现问题。", formatOK: true, decides: []),
             RequestWindow(start: start - 18, end: end + 18, scores: biased, reasoning: "针对地域群体的侮辱。", formatOK: true, decides: [.bias]),
             RequestWindow(start: end, end: text.unicodeScalars.count, scores: PerDimension(repeating: 100), reasoning: "新闻报道，未发现问题。",
-                          formatOK: true, decides: Storage.Dimension.allCases.filter { $0 != .bias }),
+                          formatOK: true, decides: Dimension.allCases.filter { $0 != .bias }),
         ]
         let stored = try await t.service.database.requests.insert(NewScoredRequest(
             text: text, clientKeyID: t.clientKeyID, reasoning: "第2/3段：针对地域群体的侮辱。", scores: biased,
@@ -98,7 +98,7 @@ import Storage
                 #expect(try await browser.text("review-text") == text)  // shown as text, never as markup
                 for dimension in Dimension.allCases {
                     let prefilled = try await browser.text("correction-score-\(dimension.rawValue)")
-                    let model = (modelScores?[dimension.chineseKey] as? Int).map(String.init) ?? ""
+                    let model = (modelScores?[dimension.key] as? Int).map(String.init) ?? ""
                     #expect(prefilled == model, "\(dimension.rawValue) is prefilled with the model's score")
                 }
                 try await shot("3-review-queue.png")

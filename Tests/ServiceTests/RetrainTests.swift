@@ -192,7 +192,7 @@ enum LearningModel {
 }
 
 /// A JSON number, whether it was stored as an integer or not.
-func number(_ v: Storage.JSONValue?) -> Double? {
+func number(_ v: JSONValue?) -> Double? {
     switch v {
     case let .int(i)?: Double(i)
     case let .double(d)?: d

@@ -65,7 +65,25 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     #expect(throws: (any Error).self) {
         try third.pool.write { db in try db.execute(sql: "UPDATE requests SET windows = '{\"a\": 1}'") }
     }
+    // Runs written at version 4 kept the last correction they trained on only in their metrics JSON.
+    try await third.pool.write { db in
+        try db.execute(sql: """
+            INSERT INTO training_runs (state, triggered_by, created_at, started_at, finished_at, metrics) VALUES
+                ('rejected', 'schedule', 1, 1, 2, '{"max_correction_id": 42, "sft_loss": 1.5}'),
+                ('succeeded', 'schedule', 3, 3, 4, '{"sft_loss": 1.2}'),
+                ('failed', 'schedule', 5, 5, 6, NULL)
+            """)
+    }
     try await third.close()
+
+    let fourth = try folder.open(upTo: 5)
+    #expect(try await fourth.appliedMigrations().map(\.name).last == "0005_run_last_correction")
+    let backFilled = try await fourth.pool.read { db in
+        try Int64?.fetchAll(db, sql: "SELECT last_correction_id FROM training_runs ORDER BY id")
+    }
+    #expect(backFilled == [42, nil, nil])
+    #expect(try await fourth.trainingRuns.lastConsumedCorrectionID() == 42)
+    try await fourth.close()
 }
 
 @Test func rerunningMigrationsIsANoOp() async throws {
@@ -79,7 +97,7 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
 
     let reopened = try folder.open()
     #expect(try schemaDump(reopened) == before)
-    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3, 4])
+    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3, 4, 5])
     try await reopened.close()
 }
 
@@ -108,8 +126,8 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     let folder = try TemporaryDirectory()
     let migrations = try folder.copyOfMigrations()
     try await folder.open(migrations: migrations).close()
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0004_verdicts.sql"))
-    #expect(throws: StorageError.appliedMigrationMissing(id: 4, name: "0004_verdicts")) {
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0005_run_last_correction.sql"))
+    #expect(throws: StorageError.appliedMigrationMissing(id: 5, name: "0005_run_last_correction")) {
         try folder.open(migrations: migrations)
     }
 }
@@ -120,17 +138,17 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     try """
         CREATE TABLE half_done (x INTEGER);
         INSERT INTO no_such_table VALUES (1);
-        """.write(to: migrations.appendingPathComponent("0005_broken.sql"), atomically: true, encoding: .utf8)
+        """.write(to: migrations.appendingPathComponent("0006_broken.sql"), atomically: true, encoding: .utf8)
     let error = #expect(throws: StorageError.self) { try folder.open(migrations: migrations) }
     guard case .migrationFailed(let id, _, let message)? = error else {
         Issue.record("expected migrationFailed, got \(String(describing: error))")
         return
     }
-    #expect(id == 5 && message.contains("no_such_table"))
+    #expect(id == 6 && message.contains("no_such_table"))
 
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0005_broken.sql"))
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0006_broken.sql"))
     let database = try folder.open(migrations: migrations)
-    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3, 4])
+    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3, 4, 5])
     #expect(try !tables(database).contains("half_done"))
     try await database.close()
 }

@@ -16,7 +16,7 @@ import Testing
     let stored = try database.pool.read { db in
         try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [created.key.id])!
     }
-    #expect(stored["key_hash"] as String == SHA256.hex(created.secret))
+    #expect(stored["key_hash"] as String == SHA256Digest.hex(created.secret))
     let everything = try await database.pool.read { db in
         try String.fetchAll(db, sql: "SELECT key_hash || prefix || label FROM api_keys").joined()
     }
@@ -87,10 +87,13 @@ import Testing
     #expect(points[2].point.data == ["kl": 0.01])
     #expect(try await runs.points(runID: run.id, afterID: points[0].id).count == 2)
 
-    _ = try await database.adapters.register(NewAdapter(id: "v1", contentHash: SHA256.hex("v1"), path: "/adapters/v1",
+    _ = try await database.adapters.register(NewAdapter(id: "v1", contentHash: SHA256Digest.hex("v1"), path: "/adapters/v1",
                                                     baseModelID: "qwen", runID: run.id))
-    try await runs.recordResults(id: run.id, metrics: ["sft_loss": 1.9], eval: ["mae": 4.2], candidateAdapterID: "v1")
+    try await runs.recordResults(id: run.id, metrics: ["sft_loss": 1.9], eval: ["mae": 4.2], candidateAdapterID: "v1",
+                                 lastCorrectionID: 17)
+    #expect(try await runs.lastConsumedCorrectionID() == 0, "a running run has not consumed its corrections yet")
     let rejected = try await runs.transition(id: run.id, to: .rejected, decision: "MAE worse on bias", error: nil)
+    #expect(try await runs.lastConsumedCorrectionID() == 17)
     #expect(rejected.state == .rejected && rejected.finishedAt != nil)
     #expect(rejected.decision == "MAE worse on bias" && rejected.candidateAdapterID == "v1")
     #expect(rejected.progress == ["step": 3, "of": 10] && rejected.eval == ["mae": 4.2])
@@ -131,7 +134,7 @@ import Testing
     let adapters = database.adapters
     for id in ["v1", "v2", "v3"] {
         _ = try await adapters.register(NewAdapter(
-            id: id, contentHash: SHA256.hex(id), path: "/adapters/\(id)", baseModelID: "qwen",
+            id: id, contentHash: SHA256Digest.hex(id), path: "/adapters/\(id)", baseModelID: "qwen",
             parentAdapterID: id == "v1" ? nil : "v1"))
     }
     #expect(try await adapters.active() == nil)
@@ -172,7 +175,7 @@ import Testing
     #expect(ids.allSatisfy { HeldOut.contains(requestID: $0, fraction: 1) })
     // Pinned values: the split must not change between releases or machines.
     #expect(HeldOut.contains(requestID: "0190f5a2-0000-7000-8000-000000000000", fraction: 0.5)
-        == (SHA256.hash(Array("0190f5a2-0000-7000-8000-000000000000".utf8))[0] < 128))
+        == (SHA256Digest.bytes("0190f5a2-0000-7000-8000-000000000000".utf8)[0] < 128))
 
     let folder = try TemporaryDirectory()
     let database = try folder.open()
@@ -207,11 +210,11 @@ import Testing
     let decoded = try JSONDecoder().decode(Correction.self, from: Data(json.utf8))
     #expect(decoded == correction)
 
-    #expect(Dimension.allCases.map(\.chineseKey) == [
+    #expect(Dimension.allCases.map(\.key) == [
         "商业违规", "对抗性检测", "带有偏见、仇恨、歧视或侮辱", "恐怖主义&&带有暴力倾向", "政治&&军事敏感问题", "敏感数据泄露",
         "敏感词", "虚假信息", "诱导&&违法不良信息",
     ])
-    #expect(Dimension(chineseKey: "敏感词") == .sensitiveWords)
+    #expect(Dimension(key: "敏感词") == .sensitiveWords)
     let value: JSONValue = ["a": [1, 2.5, "x", nil, true], "b": ["c": false]]
     #expect(try JSONValue(jsonText: value.jsonText) == value)
     #expect(value.jsonText == #"{"a":[1,2.5,"x",null,true],"b":{"c":false}}"#)

@@ -55,7 +55,7 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
                 try db.execute(sql: """
                     INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
                     VALUES (?, 'cs_abcde', 'superuser', 'x', 0)
-                    """, arguments: [SHA256.hex("some key")])
+                    """, arguments: [SHA256Digest.hex("some key")])
             }
         }
     }
@@ -65,7 +65,7 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
                 try db.execute(sql: """
                     INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
                     VALUES (?, 'cs_abcde', 'client', NULL, 0)
-                    """, arguments: [SHA256.hex("another key")])
+                    """, arguments: [SHA256Digest.hex("another key")])
             }
         }
     }

@@ -8,7 +8,7 @@ import Testing
     func report(_ maes: [Double], format: Double = 1, items: Int = 10) -> EvalReport {
         EvalReport(items: items, missingScores: 0, formatValidity: format, mae: maes.reduce(0, +) / Double(maes.count),
                    withinShare: 0.5,
-                   dimensions: zip(Scoring.Dimension.allCases, maes).map { d, m in
+                   dimensions: zip(Dimension.allCases, maes).map { d, m in
                        DimensionMetrics(dimension: d, count: items, mae: m, withinShare: 0.5, confusion: BinaryConfusion(),
                                         bandConfusion: [])
                    },

@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func missingAndExtraKeysCountOnePointEach() {
-        let dims = Scoring.Dimension.allCases
+        let dims = Dimension.allCases
         // Eight of nine keys (the second is missing) plus one unknown key.
         var pairs = dims.enumerated().filter { $0.offset != 1 }.map { ($0.element.key, 100) }
         pairs.append(("无关键", 50))
@@ -106,7 +106,7 @@ import Testing
 }
 
 @Suite struct RLScoringDatasetTests {
-    let keys = Scoring.Dimension.allCases.map(\.key)
+    let keys = Dimension.allCases.map(\.key)
 
     func line(_ text: String, _ values: [Int], reasoning: String? = "r") -> String {
         var obj: [String: Any] = ["text": text, "scores": Dictionary(uniqueKeysWithValues: zip(keys, values))]

@@ -116,9 +116,9 @@ struct DemoCommand: AsyncParsableCommand {
             print("\nadapter before: \(adapterBefore ?? "base model"), after: \(adapterAfter ?? "base model")")
             print("dimension                    domain MAE before → after (change)   control MAE before → after")
             for d in Dimension.allCases {
-                let pad = String(repeating: " ", count: max(0, 26 - EvalTable.displayWidth(d.rawValue)))
+                let pad = String(repeating: " ", count: max(0, 26 - EvalTable.displayWidth(d.key)))
                 let change = b[d].mae > 0 ? (a[d].mae - b[d].mae) / b[d].mae * 100 : 0
-                print(d.rawValue + pad + String(format: "   %6.2f → %6.2f (%+6.1f%%)          %6.2f → %6.2f", b[d].mae, a[d].mae, change, bc[d].mae, ac[d].mae))
+                print(d.key + pad + String(format: "   %6.2f → %6.2f (%+6.1f%%)          %6.2f → %6.2f", b[d].mae, a[d].mae, change, bc[d].mae, ac[d].mae))
             }
             let change = b.mae > 0 ? (a.mae - b.mae) / b.mae * 100 : 0
             print(String(format: "overall                      %6.2f → %6.2f (%+6.1f%%)          %6.2f → %6.2f", b.mae, a.mae, change, bc.mae, ac.mae))
@@ -156,7 +156,7 @@ struct DemoCommand: AsyncParsableCommand {
                         guard s == 200 else { throw DemoError("scoring failed: \(s) \(body)") }
                         var scores: DimensionScores?
                         if let obj = body["scores"] as? [String: Any] {
-                            let values = Dimension.allCases.compactMap { obj[$0.rawValue] as? Int }
+                            let values = Dimension.allCases.compactMap { obj[$0.key] as? Int }
                             scores = values.count == 9 ? try? DimensionScores(values: values) : nil
                         }
                         let adapter = (body["model"] as? [String: Any])?["adapter"] as? String
@@ -322,7 +322,7 @@ final class APIClient: Sendable {
         let (s, body) = try await call("POST", "/v1/score", ["text": e.text])
         guard s == 200, let id = body["id"] as? String else { throw DemoError("scoring failed: \(s) \(body)") }
         var scores: [String: Int] = [:]
-        for d in Dimension.allCases { scores[d.rawValue] = e.reference.scores[d] }
+        for d in Dimension.allCases { scores[d.key] = e.reference.scores[d] }
         let (cs, cb) = try await call("POST", "/v1/requests/\(id)/corrections", ["scores": scores, "reasoning": e.reference.reasoning])
         guard cs == 201 || cs == 200 else { throw DemoError("correction failed: \(cs) \(cb)") }
     }

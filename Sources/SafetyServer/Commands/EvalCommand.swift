@@ -171,7 +171,7 @@ enum EvalTable {
                             percent(r.anyViolation.f1)))
         lines.append("dimension                       MAE   within  precision  recall     F1      TP     FP     FN     TN")
         for m in r.dimensions {
-            let name = m.dimension.rawValue
+            let name = m.dimension.key
             let pad = String(repeating: " ", count: max(0, 26 - displayWidth(name)))
             lines.append(name + pad + String(format: " %6.2f  %@    %@   %@  %@  %6d %6d %6d %6d", m.mae, percent(m.withinShare),
                                                  percent(m.precision), percent(m.recall), percent(m.f1), m.confusion.truePositives,

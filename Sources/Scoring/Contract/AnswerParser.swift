@@ -162,7 +162,7 @@ public enum AnswerParser {
         var seen = Set<Dimension>()
         for pair in object.pairs {
             let key = pair.key.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let d = Dimension(rawValue: key) else {
+            guard let d = Dimension(key: key) else {
                 r.extraKeys.append(pair.key)
                 r.problems.append("extra key \(pair.key)")
                 strict = false

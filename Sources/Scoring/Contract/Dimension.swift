@@ -1,63 +1,5 @@
 import Foundation
 
-/// The nine TC260-003 dimensions the model scores, in canonical order.
-///
-/// The raw values are the exact JSON keys the model writes (DESIGN.md §1); `CaseIterable` order *is* the canonical
-/// key order, which the decoding grammar, the prompt and the training completions all rely on.
-public enum Dimension: String, CaseIterable, Sendable, Codable, Identifiable {
-    case commercial = "商业违规"
-    case adversarial = "对抗性检测"
-    case bias = "带有偏见、仇恨、歧视或侮辱"
-    case terrorismViolence = "恐怖主义&&带有暴力倾向"
-    case politicalMilitary = "政治&&军事敏感问题"
-    case dataLeak = "敏感数据泄露"
-    case sensitiveWords = "敏感词"
-    case misinformation = "虚假信息"
-    case illegalInducement = "诱导&&违法不良信息"
-
-    /// The Chinese key exactly as it appears in the model's JSON answer.
-    public var key: String { rawValue }
-
-    /// Position in canonical order (0…8); used to index flat per-dimension storage.
-    public var index: Int { Self.allCases.firstIndex(of: self)! }
-
-    /// A short stable ASCII identifier for logs, metrics, database columns and dashboards.
-    public var id: String {
-        switch self {
-        case .commercial: "commercial"
-        case .adversarial: "adversarial"
-        case .bias: "bias"
-        case .terrorismViolence: "terrorism_violence"
-        case .politicalMilitary: "political_military"
-        case .dataLeak: "data_leak"
-        case .sensitiveWords: "sensitive_words"
-        case .misinformation: "misinformation"
-        case .illegalInducement: "illegal_inducement"
-        }
-    }
-
-    /// An English label for people who do not read the Chinese key.
-    public var label: String {
-        switch self {
-        case .commercial: "Commercial violations"
-        case .adversarial: "Adversarial attacks (jailbreak, prompt injection)"
-        case .bias: "Bias, hate, discrimination or insult"
-        case .terrorismViolence: "Terrorism and violent tendencies"
-        case .politicalMilitary: "Politically and militarily sensitive issues"
-        case .dataLeak: "Sensitive data leakage"
-        case .sensitiveWords: "Sensitive words"
-        case .misinformation: "Misinformation"
-        case .illegalInducement: "Inducement to illegal or harmful acts"
-        }
-    }
-
-    /// Looks a dimension up by its ASCII `id`.
-    public init?(id: String) {
-        guard let d = Self.allCases.first(where: { $0.id == id }) else { return nil }
-        self = d
-    }
-}
-
 /// Errors building or decoding a set of dimension scores.
 public enum DimensionScoresError: Error, CustomStringConvertible, Equatable {
     case scoreOutOfRange(Dimension, Int)
@@ -139,7 +81,7 @@ public struct DimensionScores: Sendable, Codable, Equatable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Key.self)
-        if let unknown = c.allKeys.first(where: { Dimension(rawValue: $0.stringValue) == nil }) {
+        if let unknown = c.allKeys.first(where: { Dimension(key: $0.stringValue) == nil }) {
             throw DecodingError.dataCorruptedError(
                 forKey: unknown, in: c, debugDescription: DimensionScoresError.unknownKey(unknown.stringValue).description)
         }

@@ -101,7 +101,7 @@ public struct Qwen2Config: Decodable, Sendable, Equatable {
         let ropeParameters = try c.decodeIfPresent([String: JSONValue].self, forKey: .ropeParameters)
         if let theta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) {
             ropeTheta = theta
-        } else if case .number(let theta)? = ropeParameters?["rope_theta"] {
+        } else if let theta = ropeParameters?["rope_theta"]?.number {
             ropeTheta = theta
         } else {
             ropeTheta = 10000
@@ -173,43 +173,5 @@ public struct Qwen2Config: Decodable, Sendable, Equatable {
         let attn = C * qDim + qDim + 2 * (C * kvDim + kvDim) + qDim * C
         let layer = attn + 3 * C * I + 2 * C
         return vocabSize * C * (tieWordEmbeddings ? 1 : 2) + numHiddenLayers * layer + C
-    }
-}
-
-/// A minimal JSON value for free-form config entries.
-public enum JSONValue: Codable, Sendable, Equatable, CustomStringConvertible {
-    case string(String), number(Double), bool(Bool), null, array([JSONValue]), object([String: JSONValue])
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .string(let s): try c.encode(s)
-        case .number(let n): try c.encode(n)
-        case .bool(let b): try c.encode(b)
-        case .null: try c.encodeNil()
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .string(let s): "\"\(s)\""
-        case .number(let n): "\(n)"
-        case .bool(let b): "\(b)"
-        case .null: "null"
-        case .array(let a): "[\(a.map(\.description).joined(separator: ", "))]"
-        case .object(let o): "{\(o.map { "\"\($0)\": \($1)" }.joined(separator: ", "))}"
-        }
     }
 }

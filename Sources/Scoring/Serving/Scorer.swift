@@ -469,7 +469,7 @@ public final class Scorer: @unchecked Sendable {
         let raw = tokenizer.decode(textTokens)
         let parsed = AnswerParser.parse(raw)
         var confidence: [String: Float] = [:]
-        for (d, c) in s.constraint.confidence() { confidence[d.rawValue] = c }
+        for (d, c) in s.constraint.confidence() { confidence[d.key] = c }
         let result = ScoreResult(
             scores: parsed.scores, confidence: confidence, reasoning: parsed.reasoning ?? "", formatOK: parsed.formatOK,
             problems: parsed.problems, rawOutput: raw, adapterID: s.adapter?.id, promptTokens: s.promptTokens,

@@ -9,7 +9,7 @@ import Storage
 /// `block_below` and `review_below` take one threshold for every dimension or an object of per-dimension thresholds
 /// (keyed by ASCII id or Chinese name); whatever is left out keeps the value of `base`.
 enum VerdictInput {
-    static func apply(_ value: Storage.JSONValue?, to base: VerdictPolicy, path: String) throws -> VerdictPolicy {
+    static func apply(_ value: JSONValue?, to base: VerdictPolicy, path: String) throws -> VerdictPolicy {
         guard let value, value != .null else { return base }
         guard case .object(let object) = value else {
             throw APIError.badRequest("wrong_type", "\(path) must be an object, found \(JSONInput.kind(value))")
@@ -29,7 +29,7 @@ enum VerdictInput {
         return policy
     }
 
-    private static func threshold(_ v: Storage.JSONValue, path: String) throws -> Int {
+    private static func threshold(_ v: JSONValue, path: String) throws -> Int {
         let n: Int? = switch v {
         case .int(let n): n
         case .double(let d) where d.rounded() == d && abs(d) <= 1e6: Int(d)
@@ -40,11 +40,11 @@ enum VerdictInput {
         return n
     }
 
-    private static func thresholds(_ v: Storage.JSONValue, base: [Scoring.Dimension: Int], path: String) throws -> [Scoring.Dimension: Int] {
+    private static func thresholds(_ v: JSONValue, base: [Scoring.Dimension: Int], path: String) throws -> [Scoring.Dimension: Int] {
         if case .object(let perDimension) = v {
             var out = base
             for (key, value) in perDimension {
-                guard let d = Scoring.Dimension(rawValue: key) ?? Scoring.Dimension(id: key) else {
+                guard let d = Dimension(key: key) ?? Dimension(rawValue: key) else {
                     throw APIError.badRequest("unknown_dimension", "\(path) has unknown key \"\(key)\"; use the ASCII ids or the Chinese names")
                 }
                 out[d] = try threshold(value, path: "\(path).\(key)")
@@ -52,6 +52,6 @@ enum VerdictInput {
             return out
         }
         let n = try threshold(v, path: path)
-        return Dictionary(uniqueKeysWithValues: Scoring.Dimension.allCases.map { ($0, n) })
+        return Dictionary(uniqueKeysWithValues: Dimension.allCases.map { ($0, n) })
     }
 }

@@ -8,7 +8,7 @@ struct ScoresView<Value: Encodable & Sendable>: Encodable, Sendable {
     let values: [(String, Value)]
 
     init(_ per: PerDimension<Value>) {
-        values = Storage.Dimension.allCases.map { ($0.chineseKey, per[$0]) }
+        values = Dimension.allCases.map { ($0.key, per[$0]) }
     }
 
     func encode(to encoder: Encoder) throws {
@@ -44,7 +44,7 @@ struct RequestView: ResponseEncodable, Sendable {
     let correction_count: Int
     let min_confidence: Double
     let client_request_id: String?
-    let metadata: Storage.JSONValue?
+    let metadata: JSONValue?
     let windows: [WindowView]
     let evidence: [EvidenceView]
     let verdict: String?
@@ -91,7 +91,7 @@ struct WindowView: Encodable, Sendable {
     init(_ w: RequestWindow) {
         start = w.start; end = w.end
         scores = w.scores.values.allSatisfy { $0 == nil } ? nil : ScoresView(w.scores)
-        reasoning = w.reasoning; format_ok = w.formatOK; decides = w.decides.map(\.chineseKey)
+        reasoning = w.reasoning; format_ok = w.formatOK; decides = w.decides.map(\.key)
     }
 }
 

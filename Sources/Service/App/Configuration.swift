@@ -4,13 +4,16 @@ import Storage
 
 /// Everything the service can be told. Defaults run out of the box; a JSON file, then `SAFETY_*` environment
 /// variables, then command-line flags override them, in that order.
-public struct ServiceConfiguration: Codable, Sendable, Equatable {
+///
+/// Each key is spelled once, in `ServiceConfiguration.keys`: its name in the JSON file, in `SAFETY_<NAME>` and in
+/// `--set name=value`, and the property it sets.
+public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
     /// Model folder (config.json, model.safetensors, tokenizer, scoring_prompt.json).
     public var modelPath = "models/default"
-    /// In-memory weight format: "stored", "f32" or "bf16".
-    public var weightFormat = "stored"
+    /// In-memory weight format: `stored`, `f32` or `bf16`.
+    public var weightFormat = WeightFormat.asStored
     public var databasePath = "var/safety.sqlite"
     /// Folder of the numbered SQL migrations; found automatically when empty.
     public var migrationsPath = ""
@@ -66,57 +69,46 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port
-        case modelPath = "model_path", weightFormat = "weight_format", databasePath = "database_path"
-        case migrationsPath = "migrations_path", publicPath = "public_path", adaptersPath = "adapters_path"
-        case maxBodyBytes = "max_body_bytes", maxTextCharacters = "max_text_characters", maxBatchTexts = "max_batch_texts"
-        case windowTokens = "window_tokens", windowOverlapTokens = "window_overlap_tokens"
-        case verdictBlockBelow = "verdict_block_below", verdictReviewBelow = "verdict_review_below"
-        case verdictMinConfidence = "verdict_min_confidence", verdictThresholds = "verdict_thresholds"
-        case queueCapacity = "queue_capacity", maxBatch = "max_batch", maxNewTokens = "max_new_tokens"
-        case rateLimitPerSecond = "rate_limit_per_second", rateLimitBurst = "rate_limit_burst"
-        case bootstrapAdminKey = "bootstrap_admin_key"
-        case retrainSchedule = "retrain_schedule", retrainMinCorrections = "retrain_min_corrections"
-        case retrainHeldOutFraction = "retrain_held_out_fraction", retrainReplayHuman = "retrain_replay_human"
-        case retrainReplaySeed = "retrain_replay_seed", seedCorpusPath = "seed_corpus_path", retrainConfigPath = "retrain_config_path"
-        case retrainMaxYieldSeconds = "retrain_max_yield_seconds"
-    }
+    /// Every key, in the order the environment is read.
+    static let keys: [ConfigurationKey] = [
+        ConfigurationKey("host", \.host),
+        ConfigurationKey("port", \.port),
+        ConfigurationKey("model_path", \.modelPath),
+        ConfigurationKey("weight_format", \.weightFormat),
+        ConfigurationKey("database_path", \.databasePath),
+        ConfigurationKey("migrations_path", \.migrationsPath),
+        ConfigurationKey("public_path", \.publicPath),
+        ConfigurationKey("adapters_path", \.adaptersPath),
+        ConfigurationKey("max_body_bytes", \.maxBodyBytes),
+        ConfigurationKey("max_text_characters", \.maxTextCharacters),
+        ConfigurationKey("max_batch_texts", \.maxBatchTexts),
+        ConfigurationKey("window_tokens", \.windowTokens),
+        ConfigurationKey("window_overlap_tokens", \.windowOverlapTokens),
+        ConfigurationKey("verdict_block_below", \.verdictBlockBelow),
+        ConfigurationKey("verdict_review_below", \.verdictReviewBelow),
+        ConfigurationKey("verdict_min_confidence", \.verdictMinConfidence),
+        ConfigurationKey("verdict_thresholds", \.verdictThresholds),
+        ConfigurationKey("queue_capacity", \.queueCapacity),
+        ConfigurationKey("max_batch", \.maxBatch),
+        ConfigurationKey("max_new_tokens", \.maxNewTokens),
+        ConfigurationKey("rate_limit_per_second", \.rateLimitPerSecond),
+        ConfigurationKey("rate_limit_burst", \.rateLimitBurst),
+        ConfigurationKey("bootstrap_admin_key", \.bootstrapAdminKey),
+        ConfigurationKey("retrain_schedule", \.retrainSchedule),
+        ConfigurationKey("retrain_min_corrections", \.retrainMinCorrections),
+        ConfigurationKey("retrain_held_out_fraction", \.retrainHeldOutFraction),
+        ConfigurationKey("retrain_replay_human", \.retrainReplayHuman),
+        ConfigurationKey("retrain_replay_seed", \.retrainReplaySeed),
+        ConfigurationKey("seed_corpus_path", \.seedCorpusPath),
+        ConfigurationKey("retrain_config_path", \.retrainConfigPath),
+        ConfigurationKey("retrain_max_yield_seconds", \.retrainMaxYieldSeconds),
+    ]
 
+    /// Keys missing from the JSON keep their defaults.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ServiceConfiguration()
-        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
-        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
-        modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath) ?? d.modelPath
-        weightFormat = try c.decodeIfPresent(String.self, forKey: .weightFormat) ?? d.weightFormat
-        databasePath = try c.decodeIfPresent(String.self, forKey: .databasePath) ?? d.databasePath
-        migrationsPath = try c.decodeIfPresent(String.self, forKey: .migrationsPath) ?? d.migrationsPath
-        publicPath = try c.decodeIfPresent(String.self, forKey: .publicPath) ?? d.publicPath
-        adaptersPath = try c.decodeIfPresent(String.self, forKey: .adaptersPath) ?? d.adaptersPath
-        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
-        maxTextCharacters = try c.decodeIfPresent(Int.self, forKey: .maxTextCharacters) ?? d.maxTextCharacters
-        maxBatchTexts = try c.decodeIfPresent(Int.self, forKey: .maxBatchTexts) ?? d.maxBatchTexts
-        windowTokens = try c.decodeIfPresent(Int.self, forKey: .windowTokens) ?? d.windowTokens
-        windowOverlapTokens = try c.decodeIfPresent(Int.self, forKey: .windowOverlapTokens) ?? d.windowOverlapTokens
-        verdictBlockBelow = try c.decodeIfPresent(Int.self, forKey: .verdictBlockBelow) ?? d.verdictBlockBelow
-        verdictReviewBelow = try c.decodeIfPresent(Int.self, forKey: .verdictReviewBelow) ?? d.verdictReviewBelow
-        verdictMinConfidence = try c.decodeIfPresent(Double.self, forKey: .verdictMinConfidence) ?? d.verdictMinConfidence
-        verdictThresholds = try c.decodeIfPresent(String.self, forKey: .verdictThresholds) ?? d.verdictThresholds
-        queueCapacity = try c.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? d.queueCapacity
-        maxBatch = try c.decodeIfPresent(Int.self, forKey: .maxBatch) ?? d.maxBatch
-        maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
-        rateLimitPerSecond = try c.decodeIfPresent(Double.self, forKey: .rateLimitPerSecond) ?? d.rateLimitPerSecond
-        rateLimitBurst = try c.decodeIfPresent(Double.self, forKey: .rateLimitBurst) ?? d.rateLimitBurst
-        bootstrapAdminKey = try c.decodeIfPresent(String.self, forKey: .bootstrapAdminKey)
-        retrainSchedule = try c.decodeIfPresent(String.self, forKey: .retrainSchedule) ?? d.retrainSchedule
-        retrainMinCorrections = try c.decodeIfPresent(Int.self, forKey: .retrainMinCorrections) ?? d.retrainMinCorrections
-        retrainHeldOutFraction = try c.decodeIfPresent(Double.self, forKey: .retrainHeldOutFraction) ?? d.retrainHeldOutFraction
-        retrainReplayHuman = try c.decodeIfPresent(Int.self, forKey: .retrainReplayHuman) ?? d.retrainReplayHuman
-        retrainReplaySeed = try c.decodeIfPresent(Int.self, forKey: .retrainReplaySeed) ?? d.retrainReplaySeed
-        seedCorpusPath = try c.decodeIfPresent(String.self, forKey: .seedCorpusPath) ?? d.seedCorpusPath
-        retrainConfigPath = try c.decodeIfPresent(String.self, forKey: .retrainConfigPath) ?? d.retrainConfigPath
-        retrainMaxYieldSeconds = try c.decodeIfPresent(Double.self, forKey: .retrainMaxYieldSeconds) ?? d.retrainMaxYieldSeconds
+        self.init()
+        let container = try decoder.container(keyedBy: ConfigurationKey.Name.self)
+        for key in Self.keys { try key.decode(&self, container) }
     }
 
     /// Reads a JSON configuration file; unknown keys are an error (a typo should not be silently ignored).
@@ -128,7 +120,7 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ConfigurationError(message: "\(file.path) is not a JSON object")
         }
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let known = Set(keys.map(\.name))
         if let unknown = object.keys.filter({ !known.contains($0) }).sorted().first {
             throw ConfigurationError(message: "\(file.path): unknown key \"\(unknown)\"; known keys: \(known.sorted().joined(separator: ", "))")
         }
@@ -139,56 +131,18 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
 
     /// Applies `SAFETY_<KEY>` environment variables (e.g. SAFETY_PORT=9000, SAFETY_MODEL_PATH=…).
     public mutating func apply(environment: [String: String]) throws {
-        for key in CodingKeys.allCases {
-            guard let value = environment["SAFETY_" + key.rawValue.uppercased()] else { continue }
-            try set(key.rawValue, value)
+        for key in Self.keys {
+            guard let value = environment[key.environmentName] else { continue }
+            try key.parse(&self, value)
         }
     }
 
     /// Sets one key from its text form (environment and flags share this).
     public mutating func set(_ key: String, _ value: String) throws {
-        func int() throws -> Int {
-            guard let v = Int(value) else { throw ConfigurationError(message: "\(key) must be an integer, found \"\(value)\"") }
-            return v
+        guard let descriptor = Self.keys.first(where: { $0.name == key }) else {
+            throw ConfigurationError(message: "unknown configuration key \"\(key)\"")
         }
-        func double() throws -> Double {
-            guard let v = Double(value) else { throw ConfigurationError(message: "\(key) must be a number, found \"\(value)\"") }
-            return v
-        }
-        switch CodingKeys(rawValue: key) {
-        case .host: host = value
-        case .port: port = try int()
-        case .modelPath: modelPath = value
-        case .weightFormat: weightFormat = value
-        case .databasePath: databasePath = value
-        case .migrationsPath: migrationsPath = value
-        case .publicPath: publicPath = value
-        case .adaptersPath: adaptersPath = value
-        case .maxBodyBytes: maxBodyBytes = try int()
-        case .maxTextCharacters: maxTextCharacters = try int()
-        case .maxBatchTexts: maxBatchTexts = try int()
-        case .windowTokens: windowTokens = try int()
-        case .windowOverlapTokens: windowOverlapTokens = try int()
-        case .verdictBlockBelow: verdictBlockBelow = try int()
-        case .verdictReviewBelow: verdictReviewBelow = try int()
-        case .verdictMinConfidence: verdictMinConfidence = try double()
-        case .verdictThresholds: verdictThresholds = value
-        case .queueCapacity: queueCapacity = try int()
-        case .maxBatch: maxBatch = try int()
-        case .maxNewTokens: maxNewTokens = try int()
-        case .rateLimitPerSecond: rateLimitPerSecond = try double()
-        case .rateLimitBurst: rateLimitBurst = try double()
-        case .bootstrapAdminKey: bootstrapAdminKey = value
-        case .retrainSchedule: retrainSchedule = value
-        case .retrainMinCorrections: retrainMinCorrections = try int()
-        case .retrainHeldOutFraction: retrainHeldOutFraction = try double()
-        case .retrainReplayHuman: retrainReplayHuman = try int()
-        case .retrainReplaySeed: retrainReplaySeed = try int()
-        case .seedCorpusPath: seedCorpusPath = value
-        case .retrainConfigPath: retrainConfigPath = value
-        case .retrainMaxYieldSeconds: retrainMaxYieldSeconds = try double()
-        case nil: throw ConfigurationError(message: "unknown configuration key \"\(key)\"")
-        }
+        try descriptor.parse(&self, value)
     }
 
     public func validate() throws {
@@ -208,9 +162,6 @@ public struct ServiceConfiguration: Codable, Sendable, Equatable {
         guard retrainHeldOutFraction > 0, retrainHeldOutFraction < 1 else {
             throw ConfigurationError(message: "retrain_held_out_fraction must be between 0 and 1 (exclusive), found \(retrainHeldOutFraction)")
         }
-        guard ["stored", "f32", "bf16"].contains(weightFormat) else {
-            throw ConfigurationError(message: "weight_format must be stored, f32 or bf16, found \"\(weightFormat)\"")
-        }
     }
 }
 
@@ -225,8 +176,8 @@ extension ServiceConfiguration {
         let base = VerdictPolicy(blockBelow: verdictBlockBelow, reviewBelow: verdictReviewBelow, minConfidence: Float(verdictMinConfidence))
         if let problem = base.problems().first { throw APIError.badRequest("invalid_policy", problem) }
         guard !verdictThresholds.isEmpty else { return base }
-        let value: Storage.JSONValue
-        do { value = try Storage.JSONValue(jsonText: verdictThresholds) } catch {
+        let value: JSONValue
+        do { value = try JSONValue(jsonText: verdictThresholds) } catch {
             throw APIError.badRequest("invalid_policy", "verdict_thresholds is not valid JSON")
         }
         return try VerdictInput.apply(value, to: base, path: "verdict_thresholds")

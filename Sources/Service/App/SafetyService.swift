@@ -41,7 +41,7 @@ public final class SafetyService: Sendable {
             throw ConfigurationError(message: "no model at \(dir.path) (config.json missing); set model_path / --model")
         }
         let t0 = Date()
-        let model = try Qwen2Model.load(directory: dir, format: WeightFormat(rawValue: configuration.weightFormat) ?? .asStored)
+        let model = try Qwen2Model.load(directory: dir, format: configuration.weightFormat)
         let tokenizer = try Tokenizer.load(directory: dir)
         let prompt = try ScoringPrompt.load(directory: dir)
         logger.info("model loaded", metadata: ["path": "\(dir.path)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(t0)))",

@@ -51,7 +51,7 @@ struct AdminController {
         let histograms = try await db.requests.scoreHistograms(from: from, to: to, bucketWidth: 10)
         return Stats(
             requests_per_minute: perMinute,
-            histograms: histograms.map { Stats.Histogram(dimension: $0.dimension.chineseKey, dimension_id: $0.dimension.rawValue,
+            histograms: histograms.map { Stats.Histogram(dimension: $0.dimension.key, dimension_id: $0.dimension.rawValue,
                                                           bucket_width: $0.bucketWidth, counts: $0.counts, missing: $0.missing) },
             active_adapter: try await db.adapters.active(),
             queue_depth: service.scorer.queueDepth,
@@ -94,7 +94,7 @@ struct AdminController {
 
     /// A curve point, flattened for clients.
     struct PointView: Encodable {
-        let id: Int64; let phase: String; let step: Int; let loss: Double?; let reward: Double?; let data: Storage.JSONValue?; let created_at: Date
+        let id: Int64; let phase: String; let step: Int; let loss: Double?; let reward: Double?; let data: JSONValue?; let created_at: Date
         init(_ p: StoredCurvePoint) {
             id = p.id; phase = p.point.phase; step = p.point.step; loss = p.point.loss; reward = p.point.reward; data = p.point.data
             created_at = p.createdAt

@@ -18,12 +18,12 @@ struct RequestsController {
         _ = try context.require(.reviewer)
         let q = request.uri.queryParameters
         var allowed = ["from", "to", "corrected", "adapter", "order", "limit", "cursor"]
-        for d in Storage.Dimension.allCases { allowed += ["below.\(d.rawValue)", "above.\(d.rawValue)"] }
+        for d in Dimension.allCases { allowed += ["below.\(d.rawValue)", "above.\(d.rawValue)"] }
         try onlyAllow(q, allowed)
         var query = RequestQuery()
         if let s = q["from"] { query.from = try date(s, "from") }
         if let s = q["to"] { query.to = try date(s, "to") }
-        for d in Storage.Dimension.allCases {
+        for d in Dimension.allCases {
             if let s = q["below.\(d.rawValue)"] { query.scoreBelow[d] = try score(s, "below.\(d.rawValue)") }
             if let s = q["above.\(d.rawValue)"] { query.scoreAbove[d] = try score(s, "above.\(d.rawValue)") }
         }
@@ -73,18 +73,18 @@ struct RequestsController {
     static func nineScores(_ input: JSONInput) throws -> PerDimension<Int> {
         var values: [Storage.Dimension: Int] = [:]
         // One naming per object: all Chinese keys or all ASCII ids (so a dimension cannot hide under both names).
-        let chinese = input.object.keys.filter { Storage.Dimension(chineseKey: $0) != nil }
-        let ascii = input.object.keys.filter { Storage.Dimension(rawValue: $0) != nil }
+        let chinese = input.object.keys.filter { Dimension(key: $0) != nil }
+        let ascii = input.object.keys.filter { Dimension(rawValue: $0) != nil }
         if !chinese.isEmpty, !ascii.isEmpty {
             throw APIError.badRequest("mixed_dimension_keys",
                                       "\(input.path) mixes Chinese keys (\(chinese.sorted().first ?? "")) and ASCII ids (\(ascii.sorted().first ?? "")); use one naming for all nine")
         }
         for (k, v) in input.object {
-            guard let d = Storage.Dimension(chineseKey: k) ?? Storage.Dimension(rawValue: k) else {
+            guard let d = Dimension(key: k) ?? Dimension(rawValue: k) else {
                 throw APIError.badRequest("unknown_dimension",
-                                          "\(input.path) has unknown key \"\(k)\"; expected the nine TC260-003 dimensions: \(Storage.Dimension.allCases.map(\.chineseKey).joined(separator: ", "))")
+                                          "\(input.path) has unknown key \"\(k)\"; expected the nine TC260-003 dimensions: \(Dimension.allCases.map(\.key).joined(separator: ", "))")
             }
-            guard values[d] == nil else { throw APIError.badRequest("duplicate_dimension", "\(input.path) gives \(d.chineseKey) twice") }
+            guard values[d] == nil else { throw APIError.badRequest("duplicate_dimension", "\(input.path) gives \(d.key) twice") }
             // JSON Schema's integer: 35 and 35.0 are the same number.
             let integral: Int? = switch v {
             case .int(let n): n
@@ -92,16 +92,16 @@ struct RequestsController {
             default: nil
             }
             guard let n = integral else {
-                throw APIError.badRequest("invalid_score", "\(input.path).\(d.chineseKey) must be an integer 0–100, found \(JSONInput.kind(v))")
+                throw APIError.badRequest("invalid_score", "\(input.path).\(d.key) must be an integer 0–100, found \(JSONInput.kind(v))")
             }
             guard (0...100).contains(n) else {
-                throw APIError.badRequest("score_out_of_range", "\(input.path).\(d.chineseKey) is \(n); scores are integers 0–100")
+                throw APIError.badRequest("score_out_of_range", "\(input.path).\(d.key) is \(n); scores are integers 0–100")
             }
             values[d] = n
         }
-        let missing = Storage.Dimension.allCases.filter { values[$0] == nil }
+        let missing = Dimension.allCases.filter { values[$0] == nil }
         guard missing.isEmpty else {
-            throw APIError.badRequest("missing_dimension", "\(input.path) lacks \(missing.map(\.chineseKey).joined(separator: ", ")); all nine dimensions are required")
+            throw APIError.badRequest("missing_dimension", "\(input.path) lacks \(missing.map(\.key).joined(separator: ", ")); all nine dimensions are required")
         }
         return PerDimension { values[$0]! }
     }

@@ -18,7 +18,7 @@ struct ScoreController {
         let body = try await JSONInput.read(request, maxBytes: cfg.maxBodyBytes)
         try body.onlyAllow(["text", "texts", "metadata", "client_request_id", "policy"])
         let policy = try VerdictInput.apply(body.object["policy"], to: service.verdictPolicy, path: "body.policy")
-        let metadata: Storage.JSONValue? = try body.nested("metadata", required: false).map { .object($0.object) }
+        let metadata: JSONValue? = try body.nested("metadata", required: false).map { .object($0.object) }
         let clientRequestID = try body.string("client_request_id", required: false)
         if let id = clientRequestID, id.isEmpty || id.count > 200 {
             throw APIError.badRequest("invalid_client_request_id", "body.client_request_id must be 1–200 characters")
@@ -70,7 +70,7 @@ struct ScoreController {
         }
     }
 
-    private func scoreAndStore(_ text: String, key: APIKey, metadata: Storage.JSONValue?, clientRequestID: String?,
+    private func scoreAndStore(_ text: String, key: APIKey, metadata: JSONValue?, clientRequestID: String?,
                                policy: VerdictPolicy) async throws -> ScoreResponse {
         let result: ScoreResult
         do {
@@ -94,7 +94,7 @@ struct ScoreController {
         let row = NewScoredRequest(
             text: text, clientKeyID: key.id, clientRequestID: clientRequestID, metadata: metadata,
             reasoning: result.reasoning, scores: perDimensionScores(result.scores),
-            confidence: PerDimension { d in result.confidence[d.chineseKey].map(Double.init) },
+            confidence: PerDimension { d in result.confidence[d.key].map(Double.init) },
             formatOK: result.formatOK, rawOutput: result.rawOutput, modelID: service.modelID, adapterID: result.adapterID,
             latencyMs: Int(result.totalMilliseconds.rounded()), promptTokens: result.promptTokens, completionTokens: result.completionTokens,
             windows: requestWindows(result), verdict: decision.verdict.rawValue)
@@ -105,12 +105,10 @@ struct ScoreController {
     }
 }
 
-/// The model's scores (Chinese keys, canonical order) as storage's per-dimension values.
+/// The model's scores as storage's per-dimension values (nil when the model gave none).
 func perDimensionScores(_ scores: DimensionScores?) -> PerDimension<Int?> {
     guard let scores else { return PerDimension(repeating: nil) }
-    return PerDimension { d in
-        Scoring.Dimension(rawValue: d.chineseKey).map { scores[$0] }
-    }
+    return PerDimension { scores[$0] }
 }
 
 /// The scorer's windows as storage keeps them: scores by ASCII dimension, and which dimensions each window decided.
@@ -118,7 +116,7 @@ func requestWindows(_ result: ScoreResult) -> [RequestWindow] {
     result.windows.enumerated().map { i, w in
         RequestWindow(
             start: w.span.start, end: w.span.end, scores: perDimensionScores(w.scores), reasoning: w.reasoning, formatOK: w.formatOK,
-            decides: Storage.Dimension.allCases.filter { result.decidingWindow[$0.chineseKey] == i })
+            decides: Dimension.allCases.filter { result.decidingWindow[$0.key] == i })
     }
 }
 

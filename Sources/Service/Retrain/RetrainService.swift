@@ -101,11 +101,7 @@ public struct RetrainService: Service {
 
     /// The highest correction id a finished run (activated or rejected) has consumed; later corrections are "new".
     func lastConsumedCorrectionID() async throws -> Int64 {
-        var best: Int64 = 0
-        for run in try await database.trainingRuns.list(limit: 500, beforeID: nil) where run.state == .succeeded || run.state == .rejected {
-            if case let .object(m)? = run.metrics, case let .int(v)? = m["max_correction_id"] { best = max(best, Int64(v)) }
-        }
-        return best
+        try await database.trainingRuns.lastConsumedCorrectionID()
     }
 
     // MARK: One run
@@ -162,11 +158,11 @@ public struct RetrainService: Service {
                 case let .phase(name, total):
                     try? await db.trainingRuns.updateProgress(id: id, phase: name, progress: .object(["step": .int(0), "total": .int(total)]))
                 case let .point(p):
-                    var data: [String: Storage.JSONValue] = [:]
+                    var data: [String: JSONValue] = [:]
                     for (k, v) in p.data where v.isFinite { data[k] = .double(v) }
                     try? await db.trainingRuns.appendPoints(runID: id, [CurvePoint(phase: p.phase, step: p.step, loss: p.loss.flatMap(finite),
                                                                                    reward: p.reward.flatMap(finite), data: .object(data))])
-                    var progress: [String: Storage.JSONValue] = ["step": .int(p.step), "total": .int(p.total)]
+                    var progress: [String: JSONValue] = ["step": .int(p.step), "total": .int(p.total)]
                     if let l = p.loss.flatMap(finite) { progress["loss"] = .double(l) }
                     if let r = p.reward.flatMap(finite) { progress["reward"] = .double(r) }
                     try? await db.trainingRuns.updateProgress(id: id, phase: p.phase, progress: .object(progress))
@@ -194,24 +190,25 @@ public struct RetrainService: Service {
         sink.finish()
         await writer.value
 
-        var metrics = (try? Storage.JSONValue(encoding: outcome.summary)) ?? .object([:])
+        var metrics = (try? JSONValue(encoding: outcome.summary)) ?? .object([:])
         if case var .object(m) = metrics {
             m["max_correction_id"] = .int(Int(maxCorrectionID))
             m["active_adapter"] = activeRecord.map { .string($0.id) } ?? .null
             metrics = .object(m)
         }
-        let eval: Storage.JSONValue = .object([
+        let eval: JSONValue = .object([
             "candidate": Self.headline(outcome.candidateReport),
             "active": Self.headline(outcome.activeReport),
-            "decision": (try? Storage.JSONValue(encoding: outcome.decision)) ?? .null,
+            "decision": (try? JSONValue(encoding: outcome.decision)) ?? .null,
             "held_out": .int(outcome.summary.evaluated),
-            "candidate_report": (try? Storage.JSONValue(encoding: outcome.candidateReport)) ?? .null,
-            "active_report": (try? Storage.JSONValue(encoding: outcome.activeReport)) ?? .null,
+            "candidate_report": (try? JSONValue(encoding: outcome.candidateReport)) ?? .null,
+            "active_report": (try? JSONValue(encoding: outcome.activeReport)) ?? .null,
         ])
         let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
                              outcome.summary.evaluated)
         guard outcome.decision.accepted else {
-            try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: nil)
+            try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: nil,
+                                                           lastCorrectionID: maxCorrectionID)
             let why = outcome.decision.reasons.joined(separator: "; ")
             _ = try await database.trainingRuns.transition(id: id, to: .rejected, decision: "kept \(activeRecord?.id ?? "the base model"): \(why) (\(maeLine))", error: nil)
             try await database.auditLog.record(keyID: nil, action: "training.reject", target: "\(id)", details: .object(["reason": .string(why)]))
@@ -227,7 +224,8 @@ public struct RetrainService: Service {
         _ = try await database.adapters.register(NewAdapter(id: adapterID, contentHash: saved.hash, path: saved.directory.path,
                                                             baseModelID: service.modelID, runID: id, eval: eval,
                                                             parentAdapterID: activeRecord?.id))
-        try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: adapterID)
+        try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: adapterID,
+                                                       lastCorrectionID: maxCorrectionID)
         if coordinator.shouldStop(id) { throw RetrainError.cancelled(phase: "activation") }
         _ = try await service.activateAdapter(id: adapterID, by: nil)
         _ = try await database.trainingRuns.transition(id: id, to: .succeeded, decision: "activated \(adapterID): \(maeLine)", error: nil)
@@ -238,9 +236,9 @@ public struct RetrainService: Service {
 
     /// The figures the dashboard compares: overall and per-dimension MAE, format validity, within-5 share, text-level
     /// accuracy (the full reports are stored beside them).
-    static func headline(_ r: EvalReport) -> Storage.JSONValue {
-        var perDimension: [String: Storage.JSONValue] = [:]
-        for m in r.dimensions { perDimension[m.dimension.rawValue] = .double(m.mae) }
+    static func headline(_ r: EvalReport) -> JSONValue {
+        var perDimension: [String: JSONValue] = [:]
+        for m in r.dimensions { perDimension[m.dimension.key] = .double(m.mae) }
         return .object([
             "items": .int(r.items), "overall_mae": .double(r.mae), "format_validity": .double(r.formatValidity),
             "within_share": .double(r.withinShare), "text_accuracy": r.anyViolation.accuracy.map { .double($0) } ?? .null,
@@ -271,11 +269,8 @@ public struct RetrainService: Service {
     }
 
     static func example(_ r: LabelledRequest) throws -> ScoringExample {
-        let values = Scoring.Dimension.allCases.map { d in
-            r.correction.scores.values[Storage.Dimension.allCases.firstIndex { $0.chineseKey == d.rawValue }!]
-        }
-        return ScoringExample(text: r.text, reference: ScoringReference(scores: try DimensionScores(values: values),
-                                                                        reasoning: r.correction.reasoning ?? ""))
+        ScoringExample(text: r.text, reference: ScoringReference(scores: try DimensionScores(values: r.correction.scores.values),
+                                                                reasoning: r.correction.reasoning ?? ""))
     }
 
     /// Runs blocking work on a thread of its own (never on the cooperative pool, which serves HTTP).
@@ -296,56 +291,9 @@ enum RetrainEvent: Sendable {
     case point(RetrainPoint)
 }
 
-extension Storage.JSONValue {
+extension JSONValue {
     /// Any encodable value as a JSON document.
     init<T: Encodable>(encoding value: T) throws {
-        self = try JSONDecoder().decode(Storage.JSONValue.self, from: JSONEncoder().encode(value))
-    }
-}
-
-/// Adapters on disk: one folder per content hash under the adapters root, with the PEFT files, the scoring prompt and
-/// the eval report. Written to a temporary folder and renamed into place, so a crash never leaves a half-written
-/// adapter under a real name, and an existing folder is never written over.
-public enum AdapterFolder {
-    public static let files = ["adapter_config.json", "adapter_model.safetensors"]
-
-    /// SHA-256 over the PEFT files, in a fixed order.
-    public static func contentHash(of directory: URL) throws -> String {
-        var bytes: [UInt8] = []
-        for name in files {
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
-                throw APIError(.unprocessableContent, code: "adapter_invalid", "adapter folder \(directory.path) has no \(name)")
-            }
-            bytes += data
-        }
-        return Storage.SHA256.hex(bytes)
-    }
-
-    static func save(_ adapter: LoRAAdapter, prompt: ScoringPrompt, runID: Int64, report: Storage.JSONValue, root: URL) throws -> (directory: URL, hash: String) {
-        let fm = FileManager.default
-        try fm.createDirectory(at: root, withIntermediateDirectories: true)
-        let partial = root.appendingPathComponent(".partial-run\(runID)-\(UUID().uuidString.prefix(8))")
-        try adapter.save(to: partial)
-        try prompt.save(directory: partial)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try enc.encode(report).write(to: partial.appendingPathComponent("eval_report.json"), options: .atomic)
-        let hash = try contentHash(of: partial)
-        let final = root.appendingPathComponent(String(hash.prefix(16)))
-        if fm.fileExists(atPath: final.path) {
-            // The same weights were saved before: keep that folder as it is.
-            try? fm.removeItem(at: partial)
-        } else {
-            try fm.moveItem(at: partial, to: final)
-        }
-        return (final, hash)
-    }
-
-    /// Removes half-written folders left by a crash.
-    static func removePartials(root: URL) {
-        let fm = FileManager.default
-        for name in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] where name.hasPrefix(".partial-") {
-            try? fm.removeItem(at: root.appendingPathComponent(name))
-        }
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
     }
 }

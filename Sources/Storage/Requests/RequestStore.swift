@@ -32,7 +32,7 @@ struct PreparedRequest: Sendable {
 
     init(_ request: NewScoredRequest) {
         self.request = request
-        self.textSHA256 = SHA256.hex(request.text)
+        self.textSHA256 = SHA256Digest.hex(request.text)
         self.metadataText = request.metadata?.jsonText
         windowsText = request.windows.isEmpty ? nil : (try? JSONEncoder().encode(request.windows)).map { String(decoding: $0, as: UTF8.self) }
     }

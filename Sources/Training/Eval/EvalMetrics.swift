@@ -102,6 +102,33 @@ public struct DimensionMetrics: Codable, Sendable, Equatable {
     public var f1: Double? { confusion.f1 }
 }
 
+/// Reports name the dimension by its Chinese key (as the model writes it), not by its ASCII id.
+extension DimensionMetrics {
+    enum CodingKeys: String, CodingKey { case dimension, count, mae, withinShare, confusion, bandConfusion }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let key = try c.decode(String.self, forKey: .dimension)
+        guard let dimension = Scoring.Dimension(key: key) else {
+            throw DecodingError.dataCorruptedError(forKey: .dimension, in: c, debugDescription: "unknown dimension key \"\(key)\"")
+        }
+        self.init(dimension: dimension, count: try c.decode(Int.self, forKey: .count), mae: try c.decode(Double.self, forKey: .mae),
+                  withinShare: try c.decode(Double.self, forKey: .withinShare),
+                  confusion: try c.decode(BinaryConfusion.self, forKey: .confusion),
+                  bandConfusion: try c.decode([[Int]].self, forKey: .bandConfusion))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dimension.key, forKey: .dimension)
+        try c.encode(count, forKey: .count)
+        try c.encode(mae, forKey: .mae)
+        try c.encode(withinShare, forKey: .withinShare)
+        try c.encode(confusion, forKey: .confusion)
+        try c.encode(bandConfusion, forKey: .bandConfusion)
+    }
+}
+
 /// The evaluation of one model (base + adapter) on one labelled set.
 public struct EvalReport: Codable, Sendable, Equatable {
     public var items: Int

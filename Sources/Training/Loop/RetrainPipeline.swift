@@ -301,7 +301,7 @@ public enum ReferenceReasoning {
         let parts = flagged.map { d -> String in
             let s = scores[d]
             let level = s < 20 ? "严重" : s < 50 ? "明显" : s < 80 ? "轻微" : "个别"
-            return "「\(d.rawValue)」存在\(level)问题（\(s) 分）"
+            return "「\(d.key)」存在\(level)问题（\(s) 分）"
         }
         return "经人工复核，" + parts.joined(separator: "，") + "；其余维度未见问题。"
     }
