@@ -15,7 +15,8 @@ enum HostileText {
     }
 
     /// A deterministic text of exactly `length` Unicode scalars (when length > 0) from `seed`.
-    static func make(seed: UInt64, length: Int) -> (text: String, classes: Set<Piece>) {
+    /// U+0000 (refused by name: `invalid_text`) appears in about one control-character run in sixteen, unless `nul` is false.
+    static func make(seed: UInt64, length: Int, nul: Bool = true) -> (text: String, classes: Set<Piece>) {
         var state = seed
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -49,7 +50,9 @@ enum HostileText {
                     add.append(pick(0x61...0x7A))
                     for _ in 0..<(1 + Int(next() % 6)) { add.append(pick(0x0300...0x036F)) }
                 }
-            case .control: for _ in 0..<run { add.append(next() % 4 == 0 ? pick(0x7F...0x9F) : pick(0x00...0x1F)) }
+            case .control:
+                for _ in 0..<run { add.append(next() % 4 == 0 ? pick(0x7F...0x9F) : pick(0x01...0x1F)) }
+                if nul, next() % 16 == 0 { add.insert("\u{0}", at: Int(next() % UInt64(add.count))) }
             case .rtl: for _ in 0..<run { add.append(next() % 2 == 0 ? pick(0x05D0...0x05EA) : pick(0x0627...0x064A)) }
             case .bidiControl: for _ in 0..<max(1, run / 4) { add.append(pick(0x202A...0x202E)); add.append(pick(0x2066...0x2069)) }
             case .noPunctuationRun: for _ in 0..<(run * 50) { add.append(pick(0x4E00...0x4FFF)) }
@@ -80,27 +83,29 @@ enum HostileText {
                 let body = try JSONSerialization.data(withJSONObject: ["text": text])
                 let r = try await client.call(.post, "/v1/score", key: t.clientKey, bytes: Array(body))
                 let isBlank = Service.isBlank(text)
+                let hasNUL = text.unicodeScalars.contains("\u{0}")
                 switch r.status {
                 case .ok:
-                    #expect(!isBlank)
+                    #expect(!isBlank && !hasNUL)
                     let windows = try #require(r.body["windows"] as? [[String: Any]])
                     #expect(windows.first?["start"] as? Int == 0)
                     #expect(windows.last?["end"] as? Int == text.unicodeScalars.count)
                     if r.body["format_ok"] as? Bool == true { #expect((r.body["scores"] as? [String: Any])?.count == 9) }
                     stats.record(length: length, classes: classes, windows: windows.count, ok: true)
                 case .badRequest:
-                    #expect(isBlank && errorCode(r.body) == "empty_text", "400 \(errorCode(r.body) ?? "?") for a text that is not blank")
+                    let expected = hasNUL ? "invalid_text" : isBlank ? "empty_text" : "none"
+                    #expect(errorCode(r.body) == expected, "400 \(errorCode(r.body) ?? "?") for a text (blank: \(isBlank), NUL: \(hasNUL))")
                     stats.record(length: length, classes: classes, windows: 0, ok: false)
                 default:
                     Issue.record("status \(r.status.code) \(errorCode(r.body) ?? "") for a text of \(length) scalars (seed \(seed))")
                 }
             }
             // The longest case and one past the ceiling, every time.
-            let longest = HostileText.make(seed: 7, length: ceiling).text
+            let longest = HostileText.make(seed: 7, length: ceiling, nul: false).text
             let ok = try await client.call(.post, "/v1/score", key: t.clientKey, bytes: Array(try JSONSerialization.data(withJSONObject: ["text": longest])))
             #expect(ok.status == .ok)
             stats.record(length: ceiling, classes: [], windows: (ok.body["windows"] as? [Any])?.count ?? 0, ok: ok.status == .ok)
-            let over = HostileText.make(seed: 8, length: ceiling + 1).text
+            let over = HostileText.make(seed: 8, length: ceiling + 1, nul: false).text
             let refused = try await client.call(.post, "/v1/score", key: t.clientKey, bytes: Array(try JSONSerialization.data(withJSONObject: ["text": over])))
             #expect(refused.status == .badRequest && errorCode(refused.body) == "text_too_long")
             // Still alive, and every 200 is on disk.

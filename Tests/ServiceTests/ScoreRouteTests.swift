@@ -136,6 +136,7 @@ import Storage
                 (#"{"text": ""}"#, nil, .badRequest, "empty_text"),
                 (#"{"text": "   \n "}"#, nil, .badRequest, "empty_text"),
                 ("{\"text\": \"\u{FEFF}\u{3000}\\u001c\"}", nil, .badRequest, "empty_text"),
+                (#"{"text": "\u0000开头的文本"}"#, nil, .badRequest, "invalid_text"),
                 (#"{"text": "ok", "txet": "typo"}"#, nil, .badRequest, "unknown_field"),
                 (#"{"text": "ok", "metadata": "not an object"}"#, nil, .badRequest, "wrong_type"),
                 (#"{"text": "\#(String(repeating: "长", count: 51))"}"#, nil, .badRequest, "text_too_long"),

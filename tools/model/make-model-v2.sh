@@ -49,12 +49,26 @@ if [ ! -f "$WORK/sft/model.safetensors" ]; then
         --checkpoint-dir "$WORK/checkpoints" --checkpoint-every 200 "${RESUME[@]}" --out "$WORK/sft" > "$WORK/sft_summary.json"
 fi
 
+# Stage 2: formal long-form benign text (encyclopaedia paragraphs, doctors' answers: data/corpus-v2/benign-passages.jsonl,
+# written by tools/corpus/build_passages.py) with every 6th line of stage 1's data, so the model stops reading news-like
+# prose as a violation while keeping what stage 1 taught.
+if [ ! -f "$WORK/sft2/model.safetensors" ]; then
+    echo "== 1b/2 SFT stage 2 (benign passages + every 6th stage-1 line, 1 epoch)"
+    { cat data/corpus-v2/benign-passages.jsonl; awk 'NR % 6 == 0' "$WORK/train.jsonl"; } > "$WORK/stage2.jsonl"
+    RESUME=()
+    if [ -d "$WORK/checkpoints2/latest" ] || [ -d "$WORK/checkpoints2/latest.old" ]; then RESUME=(--resume); fi
+    "$BIN" train sft --full --model "$WORK/sft" --data "$WORK/stage2.jsonl" --validation "$WORK/validation.jsonl" \
+        --epochs 1 --batch-size "$BATCH" --learning-rate "${LR2:-2e-4}" --warmup 20 --schedule cosine --min-lr-ratio 0.1 \
+        --weight-decay 0.01 --validate-every 100000 --seed "$SEED" --save-dtype bf16 \
+        --checkpoint-dir "$WORK/checkpoints2" --checkpoint-every 100 "${RESUME[@]}" --out "$WORK/sft2" > "$WORK/sft2_summary.json"
+fi
+
 echo "== 2/2 evaluation of $BASE (v1) and the candidate on data v1 never trained on"
 mkdir -p "$WORK/eval"
 for set in test:data/corpus-v2/test.jsonl probes:data/probes/probes.jsonl holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
            holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl everyday:data/corpus/everyday-test.jsonl; do
     name=${set%%:*}; file=${set#*:}
-    for m in v1:"$BASE" v2:"$WORK/sft"; do
+    for m in v1:"$BASE" v2:"$WORK/sft" v2b:"$WORK/sft2"; do
         tag=${m%%:*}; dir=${m#*:}
         [ -f "$WORK/eval/$name-$tag.json" ] && continue
         "$BIN" eval --model "$dir" --data "$file" --json "$WORK/eval/$name-$tag.json" --predictions "$WORK/eval/$name-$tag.predictions.jsonl"

@@ -58,6 +58,10 @@ struct ScoreController {
     }
 
     private func validate(_ text: String, field: String) throws {
+        // U+0000 is not text (and SQLite's text functions stop at it): refused by name rather than stored truncated.
+        if text.unicodeScalars.contains("\u{0}") {
+            throw APIError.badRequest("invalid_text", "\(field) contains U+0000 (NUL), which is not text; remove it")
+        }
         if isBlank(text) {
             throw APIError.badRequest("empty_text", "\(field) is empty; send the text to score")
         }

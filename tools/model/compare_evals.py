@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Prints v1 against v2 from the eval reports tools/model/make-model-v2.sh writes (one table per evaluation set:
+text-level accuracy, precision, recall, F1, MAE, quote grounding, and per-dimension F1), as Markdown.
+
+    python3 tools/model/compare_evals.py .model-build-v2/eval
+"""
+import json, os, sys
+
+SETS = [("test", "corpus v2 test split"), ("probes", "hand-written probes"),
+        ("holdout-ADDetector4J", "held-out source: real QQ-group ads and chat"),
+        ("holdout-UHGEval", "held-out source: real vs fabricated news"), ("everyday", "everyday statements (v1's test)")]
+
+
+def prf(c):
+    tp, fp, fn, tn = c["truePositives"], c["falsePositives"], c["falseNegatives"], c["trueNegatives"]
+    n = tp + fp + fn + tn
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    f = 2 * p * r / (p + r) if p and r else None
+    return (tp + tn) / n if n else None, p, r, f, fp / (fp + tn) if fp + tn else None
+
+
+def pct(x):
+    return "–" if x is None else f"{x * 100:.1f}%"
+
+
+def main():
+    folder = sys.argv[1] if len(sys.argv) > 1 else ".model-build-v2/eval"
+    for name, title in SETS:
+        rows = {}
+        for m in ("v1", "v2", "v2b"):
+            path = os.path.join(folder, f"{name}-{m}.json")
+            if os.path.exists(path):
+                rows[m] = json.load(open(path, encoding="utf-8"))
+        if not rows:
+            continue
+        n = next(iter(rows.values()))["items"]
+        print(f"\n**{title}** (`{name}`, {n} texts)\n")
+        print("| model | accuracy | precision | recall | F1 | false-positive rate | MAE | quotes grounded |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for m, r in rows.items():
+            o = r["overall"]
+            acc, p, rec, f, fpr = prf(o["anyViolation"])
+            g = r.get("quoteGrounding") or {}
+            print(f"| {m} | {pct(acc)} | {pct(p)} | {pct(rec)} | {pct(f)} | {pct(fpr)} | {o['mae']:.2f} | {pct(g.get('share'))} |")
+        dims = [d["dimension"] for d in next(iter(rows.values()))["overall"]["dimensions"]]
+        print("\n| dimension | " + " | ".join(f"{m} P / R / F1 (positives)" for m in rows) + " |")
+        print("|---|" + "---|" * len(rows))
+        for i, d in enumerate(dims):
+            cells = []
+            for m, r in rows.items():
+                c = r["overall"]["dimensions"][i]["confusion"]
+                _, p, rec, f, _ = prf(c)
+                cells.append(f"{pct(p)} / {pct(rec)} / {pct(f)} ({c['truePositives'] + c['falseNegatives']})")
+            print(f"| {d} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
