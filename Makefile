@@ -32,7 +32,7 @@ contract-fuzz:
 
 # The default model on the held-out test split.
 eval: build
-	$(BIN) eval --model $(MODEL) --data data/corpus/test.jsonl
+	$(BIN) eval --model $(MODEL) --data data/corpus-v2/test.jsonl
 
 # The learning loop end to end over HTTP, then adapter swaps under load.
 demo-loop: build

@@ -32,13 +32,14 @@ def main():
     ap.add_argument("--url", default="http://127.0.0.1:8080")
     ap.add_argument("--key", required=True)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-lengths", action="store_true", help="only the buried-violation part")
     ap.add_argument("--dimensions", default="带有偏见、仇恨、歧视或侮辱,恐怖主义&&带有暴力倾向,敏感数据泄露,商业违规,诱导&&违法不良信息")
     args = ap.parse_args()
 
     news = [json.loads(l) for l in open("data/corpus-v2/holdout-UHGEval.jsonl", encoding="utf-8")]
     real = "".join(n["text"].replace("\n", "") for n in news if n.get("dimension") == "clean")
     print("== real news texts (UHGEval hold-out, real continuations)")
-    for n in (2500, 8000, 20000):
+    for n in () if args.skip_lengths else (2500, 8000, 20000):
         text = real[:n]
         lat, wins, status = [], 0, set()
         for _ in range(args.repeat):

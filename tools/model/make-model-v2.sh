@@ -3,13 +3,15 @@
 # corpus v2 (data/corpus-v2: v1's texts plus MultiJail, AISafetyLab, CFEVER, real benign bulk, generated PII and
 # spam with look-alikes) and v1's everyday statements, then evaluates v1 and v2 side by side on the v2 test split,
 # the probe set and the two held-out sources. Resumable: rerun the same command after an interruption.
-# The result is written to $OUT (default .model-build-v2/model); copy it over models/default only when it wins.
+# Run `make model` (v1, into .model-build/v1) first. With INSTALL=1 the stage-2 model, its run records and its
+# evaluations are copied into models/default (do that only when it beats the model there on these evaluations).
+[ -f "$BASE/model.safetensors" ] || { echo "no v1 model in $BASE: run tools/model/make-model.sh first (or set BASE)" >&2; exit 1; }
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 BIN=${BIN:-.build/release/safety-server}
 WORK=${WORK:-.model-build-v2}
-BASE=${BASE:-models/default}
+BASE=${BASE:-.model-build/v1}
 EPOCHS=${EPOCHS:-1}
 BATCH=${BATCH:-16}
 LR=${LR:-5e-4}
@@ -74,3 +76,11 @@ for set in test:data/corpus-v2/test.jsonl probes:data/probes/probes.jsonl holdou
         "$BIN" eval --model "$dir" --data "$file" --json "$WORK/eval/$name-$tag.json" --predictions "$WORK/eval/$name-$tag.predictions.jsonl"
     done
 done
+
+if [ "${INSTALL:-0}" = 1 ]; then
+    echo "== installing the stage-2 model into models/default"
+    for f in config.json model.safetensors tokenizer.json tokenizer_config.json scoring_prompt.json; do cp "$WORK/sft2/$f" models/default/$f; done
+    cp "$WORK/sft/sft_run.json" models/default/training_run_v2_stage1.json
+    cp "$WORK/sft2/sft_run.json" models/default/training_run_v2_stage2.json
+    for name in test probes holdout-ADDetector4J holdout-UHGEval everyday; do cp "$WORK/eval/$name-v2b.json" "models/default/eval_$name.json"; done
+fi

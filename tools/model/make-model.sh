@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces the embedded default model (models/default) from the seed corpus in data/corpus:
+# Reproduces the default model v1 (into .model-build/v1; v2, the embedded models/default, continues it: make-model-v2.sh)
+# from the seed corpus in data/corpus:
 #   1. a byte-level BPE tokenizer trained on the corpus texts and answers,
 #   2. a freshly initialised Qwen2-architecture model sized to it,
 #   3. full-parameter SFT on the training split (resumable: rerun the same command after an interruption),
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/../.."
 
 BIN=${BIN:-.build/release/safety-server}
 WORK=${WORK:-.model-build}
-OUT=${OUT:-models/default}
+OUT=${OUT:-.model-build/v1}
 VOCAB=${VOCAB:-12000}
 HIDDEN=${HIDDEN:-256}
 LAYERS=${LAYERS:-4}
@@ -67,7 +68,7 @@ mkdir -p "$OUT"
 for f in config.json model.safetensors tokenizer.json tokenizer_config.json scoring_prompt.json; do
     cp "$WORK/sft2/$f" "$OUT/$f"
 done
-cp "$WORK/sft/sft_run.json" "$OUT/training_run_stage1.json"
-cp "$WORK/sft2/sft_run.json" "$OUT/training_run_stage2.json"
+cp "$WORK/sft/sft_run.json" "$OUT/training_run_v1_stage1.json"
+cp "$WORK/sft2/sft_run.json" "$OUT/training_run_v1_stage2.json"
 "$BIN" eval --model "$OUT" --data data/corpus/test.jsonl --json "$OUT/eval_test.json" --predictions "$WORK/test_predictions.jsonl"
 "$BIN" eval --model "$OUT" --data data/corpus/everyday-test.jsonl --json "$OUT/eval_everyday.json"
