@@ -103,3 +103,11 @@ import Testing
         return dir
     }
 }
+
+/// The built-in templates skip validation when built; they must pass it.
+@Test func theBuiltInPromptsAreValidTemplates() throws {
+    for p in [ScoringPrompt.default, ScoringPrompt.defaultWithEvidence] {
+        let checked = try ScoringPrompt(version: p.version, system: p.system, user: p.user, evidence: p.evidence)
+        #expect(checked == p)
+    }
+}

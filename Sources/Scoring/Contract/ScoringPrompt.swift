@@ -56,6 +56,11 @@ public struct ScoringPrompt: Sendable, Codable, Equatable {
         self.evidence = evidence
     }
 
+    /// For the built-in templates only: constants whose placeholder the tests check, so nothing can trap here.
+    init(builtIn version: Int, system: String, user: String, evidence: Bool) {
+        self.version = version; self.system = system; self.user = user; self.evidence = evidence
+    }
+
     private enum CodingKeys: String, CodingKey { case version, system, user, evidence }
 
     public init(from decoder: any Decoder) throws {

@@ -45,10 +45,6 @@ extension ScoringPrompt {
             {text}
             </text>
             """
-        do {
-            return try ScoringPrompt(version: version, system: system, user: user, evidence: evidence)
-        } catch {
-            fatalError("the built-in prompt template is invalid: \(error)")  // a constant; covered by the tests
-        }
+        return ScoringPrompt(builtIn: version, system: system, user: user, evidence: evidence)
     }
 }
