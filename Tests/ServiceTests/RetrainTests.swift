@@ -111,6 +111,44 @@ enum LearningModel {
         }
     }
 
+    /// The gate's control set: a candidate that learned the corrections but got worse on labelled texts outside them
+    /// is refused, and the run record carries both models' figures on the control set.
+    @Test func aCandidateWorseOnTheControlSetIsRefused() async throws {
+        let control = FileManager.default.temporaryDirectory.appendingPathComponent("control-\(UUID().uuidString).jsonl")
+        let zero = "{" + Dimension.allCases.map { "\"\($0.key)\": 0" }.joined(separator: ", ") + "}"
+        let lines = (0..<8).map { #"{"text": "对照文本\#($0)：全部违规", "scores": \#(zero), "reasoning": "全部维度严重违规。"}"# }
+        try Data(lines.joined(separator: "\n").utf8).write(to: control)
+        let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("retrain-\(UUID().uuidString).json")
+        try Data(LearningModel.retrainConfig.utf8).write(to: configFile)
+        let t = try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
+            c.maxNewTokens = 400
+            c.retrainConfigPath = configFile.path
+            c.retrainReplayHuman = 0
+            c.seedCorpusPath = ""
+            c.retrainHeldOutFraction = 0.25
+            c.retrainControlPath = control.path
+        }
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            // The corrections say "all fine"; the control texts' labels say "everything violated".
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
+            #expect(try await client.call(.post, "/v1/admin/retrain", key: t.adminKey).status == .accepted)
+            let run = try await runQueued(t)
+            #expect(run.state == .rejected, "decision: \(run.decision ?? "-"), error: \(run.error ?? "-")")
+            guard case let .object(eval)? = run.eval, case let .object(ctl)? = eval["control"],
+                  case let .object(cand)? = ctl["candidate"], case let .object(act)? = ctl["active"],
+                  case let .object(heldCand)? = eval["candidate"], case let .object(heldAct)? = eval["active"],
+                  let c = number(cand["overall_mae"]), let a = number(act["overall_mae"]),
+                  let hc = number(heldCand["overall_mae"]), let ha = number(heldAct["overall_mae"])
+            else { Issue.record("run.eval lacks the control reports: \(String(describing: run.eval))"); return }
+            #expect(number(ctl["items"]) == 8)
+            #expect(hc < ha, "the candidate learned the corrections (held-out MAE \(ha) → \(hc))")
+            #expect(c > a, "and got worse on the control set (\(a) → \(c))")
+            #expect(run.decision?.contains("control") == true, "\(run.decision ?? "-")")
+            #expect(t.service.scorer.adapterID == nil)
+        }
+    }
+
     /// A long document a reviewer corrected as a whole (serving scored it in windows) is longer than the model's
     /// context: it is left out of the run's training data instead of reaching the engine (which would stop the process).
     @Test func correctionsOfTextsPastTheContextAreLeftOutNotFatal() async throws {

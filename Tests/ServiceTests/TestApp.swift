@@ -42,6 +42,7 @@ struct TestApp {
         cfg.adaptersPath = dir.appendingPathComponent("adapters").path
         cfg.maxNewTokens = 340
         cfg.port = 0
+        cfg.retrainControlPath = ""  // a test that wants the gate's control checks names its own control file
         configure(&cfg)
         let db = try Database.open(path: cfg.databasePath, migrationsDirectory: ServicePaths.migrations)
         var options = ScorerOptions()

@@ -41,6 +41,42 @@ import Testing
         #expect(EvalGate.decide(candidate: report(c), active: report(active)).accepted)
     }
 
+    @Test func aPerDimensionLimitReplacesTheDefaultForItsDimensionOnly() throws {
+        var c = active.map { $0 - 2 }
+        c[2] = 9  // bias better by 1: fine under any limit
+        c[3] = 11  // +1 on terrorism_violence: within the default 2
+        let strict = EvalGateConfig(dimensionTolerances: ["terrorism_violence": 0])
+        let d = EvalGate.decide(candidate: report(c), active: report(active), config: strict)
+        #expect(!d.accepted && d.checks.filter { !$0.passed }.map(\.name) == ["dimension_mae.terrorism_violence"])
+        #expect(d.reasons[0].contains("worse by 1.000, tolerance 0.000"))
+        #expect(EvalGate.decide(candidate: report(c), active: report(active)).accepted)
+        #expect(throws: RetrainError.self) { try EvalGateConfig(dimensionTolerances: ["violence": 0]).validate() }
+        #expect(throws: RetrainError.self) { try EvalGateConfig(dimensionTolerances: ["bias": -1]).validate() }
+        // From a retrain configuration file, merged over the defaults.
+        let config = try RetrainConfig.load(overriding: Data(#"{"gate": {"dimensionTolerances": {"bias": 0.5}}}"#.utf8))
+        #expect(config.gate.tolerance(for: .bias) == 0.5 && config.gate.tolerance(for: .commercial) == 2)
+        #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"gate": {"dimensionTolerances": {"x": 1}}}"#.utf8)) }
+    }
+
+    @Test func aCandidateWorseOnTheControlSetIsRejected() {
+        let better = report(active.map { $0 - 1 })
+        var worse = active
+        worse[0] = 11.5  // one control dimension +1.5, overall +0.17
+        let d = EvalGate.decide(candidate: better, active: report(active), control: (candidate: report(worse), active: report(active)))
+        #expect(!d.accepted && d.checks.filter { !$0.passed }.map(\.name) == ["control_dimension_mae.commercial"])
+        // Overall control MAE beyond its tolerance.
+        let d2 = EvalGate.decide(candidate: better, active: report(active),
+                                 control: (candidate: report(active.map { $0 + 0.8 }), active: report(active)))
+        #expect(!d2.accepted && d2.checks.filter { !$0.passed }.map(\.name) == ["control_mae"])
+        // Unchanged or better on the control set: accepted, and the check says so.
+        let d3 = EvalGate.decide(candidate: better, active: report(active), control: (candidate: report(active), active: report(active)))
+        #expect(d3.accepted && d3.checks.contains { $0.name == "control_mae" && $0.passed })
+        // Control reports from different sets cannot be compared.
+        let d4 = EvalGate.decide(candidate: better, active: report(active),
+                                 control: (candidate: report(active, items: 9), active: report(active)))
+        #expect(!d4.accepted)
+    }
+
     @Test func formatValidityMustNotFall() {
         let d = EvalGate.decide(candidate: report(active.map { $0 - 1 }, format: 0.9), active: report(active, format: 0.95))
         #expect(!d.accepted && d.checks.filter { !$0.passed }.map(\.name) == ["format_validity"])

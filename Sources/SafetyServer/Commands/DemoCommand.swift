@@ -8,7 +8,7 @@ import Training
 /// End-to-end scenarios against a running server, over HTTP only (what a client, a reviewer and an admin would do).
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "End-to-end scenarios against a running server.", subcommands: [Loop.self, Swap.self, Correct.self])
+        commandName: "demo", abstract: "End-to-end scenarios against a running server.", subcommands: [Loop.self, ProtocolTable.self, Swap.self, Correct.self])
 
     /// The learning loop: score a domain's held-out texts, correct some of them, retrain, and score the rest again.
     struct Loop: AsyncParsableCommand {
@@ -61,6 +61,16 @@ struct DemoCommand: AsyncParsableCommand {
 
             let (beforeDomain, adapterBefore) = try await score(api, toEval, "before: domain")
             let (beforeControl, _) = try await score(api, controlSet, "before: control")
+            // Serving latency at idle, measured the way it is measured during the run (one request every 200 ms).
+            var idle: [Double] = []
+            for i in 0..<min(50, controlSet.count) {
+                let s = Date()
+                if let (code, _) = try? await api.call("POST", "/v1/score", ["text": controlSet[i].text]), code == 200 {
+                    idle.append(Date().timeIntervalSince(s) * 1000)
+                }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            idle.sort()
 
             // Reviewer corrections through the API.
             var corrected = 0
@@ -72,6 +82,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("submitted \(corrected) corrections (\(String(format: "%.0f", Date().timeIntervalSince(t0))) s so far)")
 
             // Retrain, with a trickle of traffic to time serving while it trains.
+            let runStart = Date()
             let (rs, rb) = try await api.call("POST", "/v1/admin/retrain", ["reason": "demo loop"])
             guard rs == 202, let runID = rb["run_id"] as? Int else { throw DemoError("retrain trigger failed: \(rs) \(rb)") }
             print("retrain run \(runID) queued")
@@ -105,8 +116,22 @@ struct DemoCommand: AsyncParsableCommand {
             probe.cancel()
             let during = await probe.value.sorted()
             print("run \(runID): \(state) — \(run["decision"] as? String ?? run["error"] as? String ?? "")")
-            guard state == "succeeded" else { throw DemoError("the run ended \(state); see GET /v1/admin/runs/\(runID)") }
+            guard state == "succeeded" || state == "rejected" else { throw DemoError("the run ended \(state); see GET /v1/admin/runs/\(runID)") }
+            let runMinutes = Date().timeIntervalSince(runStart) / 60
+            // The gate's own figures: active and candidate on the corrected texts it held out, and on its control set.
+            let evalJSON = run["eval"] as? [String: Any] ?? [:]
+            func mae(_ path: [String]) -> Double? {
+                var node: Any? = evalJSON
+                for p in path { node = (node as? [String: Any])?[p] }
+                return node as? Double
+            }
+            let gate = GateFigures(accepted: state == "succeeded", decision: run["decision"] as? String ?? "",
+                                   heldOut: evalJSON["held_out"] as? Int ?? 0,
+                                   heldOutActiveMAE: mae(["active", "overall_mae"]), heldOutCandidateMAE: mae(["candidate", "overall_mae"]),
+                                   controlActiveMAE: mae(["control", "active", "overall_mae"]),
+                                   controlCandidateMAE: mae(["control", "candidate", "overall_mae"]))
 
+            // A rejected candidate never served: the texts are scored again all the same, by whatever is live.
             let (afterDomain, adapterAfter) = try await score(api, toEval, "after: domain")
             let (afterControl, _) = try await score(api, controlSet, "after: control")
             let minutes = Date().timeIntervalSince(t0) / 60
@@ -126,18 +151,17 @@ struct DemoCommand: AsyncParsableCommand {
                          (b.anyViolation.accuracy ?? 0) * 100, (a.anyViolation.accuracy ?? 0) * 100, b.formatValidity * 100, a.formatValidity * 100))
             let worst = Dimension.allCases.map { ac[$0].mae - bc[$0].mae }.max() ?? 0
             print(String(format: "largest control-dimension increase: %+.2f points", worst))
-            func pct(_ p: Double) -> Double { during.isEmpty ? .nan : during[min(during.count - 1, Int(Double(during.count - 1) * p))] }
-            print(String(format: "serving during the run: %d requests, p50 %.0f ms, p99 %.0f ms", during.count, pct(0.5), pct(0.99)))
-            print(String(format: "wall time %.1f minutes", minutes))
+            print(String(format: "serving during the run: %d requests, p50 %.0f ms, p99 %.0f ms", during.count,
+                         percentile(during, 0.5), percentile(during, 0.99)))
+            print(String(format: "serving idle (before the run): %d requests, p50 %.0f ms, p99 %.0f ms", idle.count,
+                         percentile(idle, 0.5), percentile(idle, 0.99)))
+            print(String(format: "wall time %.1f minutes (the run: %.1f)", minutes, runMinutes))
             if let json {
-                struct Out: Encodable {
-                    let domainBefore: EvalReport, domainAfter: EvalReport, controlBefore: EvalReport, controlAfter: EvalReport
-                    let runID: Int, minutes: Double, servingDuringRunMs: [Double], adapterBefore: String?, adapterAfter: String?
-                }
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                try enc.encode(Out(domainBefore: b, domainAfter: a, controlBefore: bc, controlAfter: ac, runID: runID, minutes: minutes,
-                                   servingDuringRunMs: during, adapterBefore: adapterBefore, adapterAfter: adapterAfter))
+                try enc.encode(LoopReport(domainBefore: b, domainAfter: a, controlBefore: bc, controlAfter: ac, runID: runID, minutes: minutes,
+                                          runMinutes: runMinutes, corrections: toCorrect.count, servingDuringRunMs: during, servingIdleMs: idle,
+                                          adapterBefore: adapterBefore, adapterAfter: adapterAfter, gate: gate))
                     .write(to: URL(fileURLWithPath: json))
             }
         }
@@ -325,5 +349,72 @@ final class APIClient: Sendable {
         for d in Dimension.allCases { scores[d.key] = e.reference.scores[d] }
         let (cs, cb) = try await call("POST", "/v1/requests/\(id)/corrections", ["scores": scores, "reasoning": e.reference.reasoning])
         guard cs == 201 || cs == 200 else { throw DemoError("correction failed: \(cs) \(cb)") }
+    }
+}
+
+/// The gate's figures for one run, as the run record gives them.
+struct GateFigures: Codable {
+    let accepted: Bool
+    let decision: String
+    let heldOut: Int
+    let heldOutActiveMAE: Double?
+    let heldOutCandidateMAE: Double?
+    let controlActiveMAE: Double?
+    let controlCandidateMAE: Double?
+}
+
+/// What `demo loop --json` writes and `demo protocol-table` reads.
+struct LoopReport: Codable {
+    let domainBefore: EvalReport, domainAfter: EvalReport, controlBefore: EvalReport, controlAfter: EvalReport
+    let runID: Int, minutes: Double, runMinutes: Double, corrections: Int
+    let servingDuringRunMs: [Double], servingIdleMs: [Double]
+    let adapterBefore: String?, adapterAfter: String?
+    let gate: GateFigures
+}
+
+/// Sorted values' p-quantile (nearest rank); NaN when empty.
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+
+extension DemoCommand {
+    /// One table over several `demo loop --json` reports (the leave-one-domain-out protocol, scripts/loop-protocol.sh).
+    struct ProtocolTable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "protocol-table", abstract: "Prints one table over `demo loop --json` reports: NAME=FILE ...")
+        @Argument(help: "Reports as NAME=FILE.") var reports: [String]
+
+        func run() throws {
+            var rows: [(String, LoopReport)] = []
+            for r in reports {
+                guard let eq = r.firstIndex(of: "=") else { throw ValidationError("expected NAME=FILE, found \(r)") }
+                let data = try Data(contentsOf: URL(fileURLWithPath: String(r[r.index(after: eq)...])))
+                rows.append((String(r[..<eq]), try JSONDecoder().decode(LoopReport.self, from: data)))
+            }
+            func f(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
+            print("| domain | main dimension | corrections | domain MAE before → after (change) | text accuracy before → after"
+                  + " | largest control-dimension change | control MAE before → after | gate (held-out MAE active → candidate; control) | run minutes | serving p50/p99 idle → during run (ms) |")
+            print("|---|---|---|---|---|---|---|---|---|---|")
+            for (name, r) in rows {
+                let (b, a) = (r.domainBefore, r.domainAfter)
+                let change = b.mae > 0 ? (a.mae - b.mae) / b.mae * 100 : 0
+                // The dimension the domain's labels flag most.
+                let main = Dimension.allCases.max { b[$0].confusion.truePositives + b[$0].confusion.falseNegatives
+                    < b[$1].confusion.truePositives + b[$1].confusion.falseNegatives } ?? .commercial
+                let controlShift = Dimension.allCases.map { r.controlAfter[$0].mae - r.controlBefore[$0].mae }
+                let largest = controlShift.max { abs($0) < abs($1) } ?? 0
+                let g = r.gate
+                print("| \(name) | \(main.key) | \(r.corrections) | \(f(b.mae)) → \(f(a.mae)) (\(String(format: "%+.1f%%", change)))"
+                      + " | \(String(format: "%.1f%% → %.1f%%", (b.anyViolation.accuracy ?? 0) * 100, (a.anyViolation.accuracy ?? 0) * 100))"
+                      + " | \(String(format: "%+.2f", largest)) | \(f(r.controlBefore.mae)) → \(f(r.controlAfter.mae))"
+                      + " | \(g.accepted ? "activated" : "rejected") (\(f(g.heldOutActiveMAE)) → \(f(g.heldOutCandidateMAE)) on \(g.heldOut);"
+                      + " control \(f(g.controlActiveMAE)) → \(f(g.controlCandidateMAE)))"
+                      + " | \(String(format: "%.1f", r.runMinutes))"
+                      + " | \(String(format: "%.0f/%.0f → %.0f/%.0f", percentile(r.servingIdleMs, 0.5), percentile(r.servingIdleMs, 0.99), percentile(r.servingDuringRunMs, 0.5), percentile(r.servingDuringRunMs, 0.99))) |")
+            }
+            for (name, r) in rows where !r.gate.accepted {
+                print("\n\(name): \(r.gate.decision)")
+            }
+        }
     }
 }

@@ -61,7 +61,10 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     public var retrainReplayHuman = 200
     public var retrainReplaySeed = 200
     /// Labelled JSONL the replay sample is drawn from (the project's seed corpus); empty or missing = none.
-    public var seedCorpusPath = "data/corpus/train.jsonl"
+    public var seedCorpusPath = "data/corpus-v2/train.jsonl"
+    /// Labelled JSONL of texts outside the corrections (the seed corpus's validation split): a fixed sample of it is
+    /// the gate's control set, on which a candidate must not get worse. Empty or missing = no control checks.
+    public var retrainControlPath = "data/corpus-v2/validation.jsonl"
     /// JSON file overriding the retrain pipeline's settings (keys of `RetrainConfig`); empty = defaults.
     public var retrainConfigPath = ""
     /// Longest a training step waits for the scorer to go idle before it runs anyway, in seconds.
@@ -100,6 +103,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("retrain_replay_human", \.retrainReplayHuman),
         ConfigurationKey("retrain_replay_seed", \.retrainReplaySeed),
         ConfigurationKey("seed_corpus_path", \.seedCorpusPath),
+        ConfigurationKey("retrain_control_path", \.retrainControlPath),
         ConfigurationKey("retrain_config_path", \.retrainConfigPath),
         ConfigurationKey("retrain_max_yield_seconds", \.retrainMaxYieldSeconds),
     ]

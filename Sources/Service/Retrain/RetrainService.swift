@@ -196,14 +196,24 @@ public struct RetrainService: Service {
             m["active_adapter"] = activeRecord.map { .string($0.id) } ?? .null
             metrics = .object(m)
         }
-        let eval: JSONValue = .object([
+        var evalFields: [String: JSONValue] = [
             "candidate": Self.headline(outcome.candidateReport),
             "active": Self.headline(outcome.activeReport),
             "decision": (try? JSONValue(encoding: outcome.decision)) ?? .null,
+            "gate": (try? JSONValue(encoding: config.gate)) ?? .null,
             "held_out": .int(outcome.summary.evaluated),
             "candidate_report": (try? JSONValue(encoding: outcome.candidateReport)) ?? .null,
             "active_report": (try? JSONValue(encoding: outcome.activeReport)) ?? .null,
-        ])
+        ]
+        if let control = outcome.control {
+            evalFields["control"] = .object([
+                "items": .int(control.active.items),
+                "candidate": Self.headline(control.candidate), "active": Self.headline(control.active),
+                "candidate_report": (try? JSONValue(encoding: control.candidate)) ?? .null,
+                "active_report": (try? JSONValue(encoding: control.active)) ?? .null,
+            ])
+        }
+        let eval: JSONValue = .object(evalFields)
         let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
                              outcome.summary.evaluated)
         guard outcome.decision.accepted else {
@@ -263,8 +273,14 @@ public struct RetrainService: Service {
             let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
             seed = Array(lines.shuffled(using: &rng).prefix(cfg.retrainReplaySeed))
         }
+        // The control set is the same texts in every run (a fixed seed), so runs compare on one yardstick.
+        var control: [ScoringExample] = []
+        if !cfg.retrainControlPath.isEmpty, FileManager.default.fileExists(atPath: cfg.retrainControlPath) {
+            var fixed = SplitMix64(seed: 0x636F_6E74_726F_6C)
+            control = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.retrainControlPath)).shuffled(using: &fixed)
+        }
         let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example) + seed,
-                                   heldOut: try held.map(Self.example))
+                                   heldOut: try held.map(Self.example), control: control)
         return (inputs, maxID)
     }
 

@@ -18,6 +18,8 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var sftLearningRate: Float = 1e-3
     public var sftMaxSteps: Int?
     public var sftMaxLength = 768
+    /// Loss weight of the answer's score tokens against the reasoning's (1: every completion token alike).
+    public var sftScoreWeight: Float = 1
     /// GRPO on the corrected prompts, continuing the SFT adapter.
     public var grpoSteps = 6
     public var grpoPromptsPerStep = 4
@@ -27,6 +29,8 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     /// Held-out evaluation: metrics settings, the most items evaluated (newest first), the fewest needed for a decision.
     public var eval = EvalConfig()
     public var evalMaxItems = 400
+    /// The most control texts (labelled texts outside the corrections) evaluated for the gate's control checks.
+    public var controlMaxItems = 200
     public var minHeldOut = 10
     public var gate = EvalGateConfig()
     public var seed: UInt64 = 0
@@ -36,6 +40,7 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case rank, alpha, rejectionPrompts = "rejection_prompts", rejection, sftEpochs = "sft_epochs", sftBatchSize = "sft_batch_size"
         case sftLearningRate = "sft_learning_rate", sftMaxSteps = "sft_max_steps", sftMaxLength = "sft_max_length"
+        case sftScoreWeight = "sft_score_weight", controlMaxItems = "control_max_items"
         case grpoSteps = "grpo_steps", grpoPromptsPerStep = "grpo_prompts_per_step", grpoLearningRate = "grpo_learning_rate", grpo
         case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", gate, seed
     }
@@ -77,6 +82,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         }
         guard sftLearningRate > 0, grpoLearningRate > 0 else { throw .badConfiguration("learning rates must be positive") }
         guard evalMaxItems > 0, minHeldOut > 0 else { throw .badConfiguration("eval_max_items and min_held_out must be positive") }
+        guard controlMaxItems >= 0 else { throw .badConfiguration("control_max_items must not be negative") }
+        guard sftScoreWeight.isFinite, sftScoreWeight > 0 else { throw .badConfiguration("sft_score_weight must be positive") }
+        try gate.validate()
         do { try grpo.validate() } catch { throw .badConfiguration(error.description) }
     }
 }

@@ -9,9 +9,12 @@ public struct RetrainInputs: Sendable {
     public var replay: [ScoringExample]
     /// Human-labelled requests that are never trained on: the gate's evaluation set.
     public var heldOut: [ScoringExample]
+    /// Labelled texts outside the corrections (the seed corpus's validation split): the candidate must not get worse
+    /// on them (the gate's control checks). Empty: no control checks.
+    public var control: [ScoringExample]
 
-    public init(corrections: [ScoringExample], replay: [ScoringExample], heldOut: [ScoringExample]) {
-        self.corrections = corrections; self.replay = replay; self.heldOut = heldOut
+    public init(corrections: [ScoringExample], replay: [ScoringExample], heldOut: [ScoringExample], control: [ScoringExample] = []) {
+        self.corrections = corrections; self.replay = replay; self.heldOut = heldOut; self.control = control
     }
 }
 
@@ -47,6 +50,8 @@ public struct RetrainSummary: Codable, Sendable, Equatable {
     public var replay = 0
     public var heldOut = 0
     public var evaluated = 0
+    /// Control texts evaluated for the gate (0: no control checks).
+    public var controlEvaluated = 0
     public var rejection = RejectionSamplingReport()
     public var sftSamples = 0
     public var sftSteps = 0
@@ -69,6 +74,8 @@ public struct RetrainOutcome: Sendable {
     public var candidate: LoRAAdapter
     public var candidateReport: EvalReport
     public var activeReport: EvalReport
+    /// The candidate and the active model on the control set (nil when there was none).
+    public var control: (candidate: EvalReport, active: EvalReport)?
     public var decision: EvalGateDecision
     public var summary: RetrainSummary
 }
@@ -156,7 +163,9 @@ public final class RetrainPipeline: @unchecked Sendable {
         let replay = inputs.replay.map(Self.withReasoning).enumerated().map { i, e in
             SFTExample(item: -1 - i, text: e.text, completion: e.reference.completion, source: .human, reward: nil)
         }
-        let samples = (selection.examples + replay).map { $0.sftSample(prompt: prompt, tokenizer: tokenizer, endToken: end) }
+        let samples = (selection.examples + replay).map {
+            $0.sftSample(prompt: prompt, tokenizer: tokenizer, endToken: end, scoreWeight: config.sftScoreWeight)
+        }
         summary.sftSamples = samples.count
         if config.sftEpochs > 0 {
             var sft = SFTConfig()
@@ -216,17 +225,25 @@ public final class RetrainPipeline: @unchecked Sendable {
         summary.seconds["grpo"] = Monotonic.seconds() - t0
         let candidate = trainable.exportAdapter(id: candidateID)
 
-        // 4. The candidate and the active adapter on the same held-out set, then the gate.
+        // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate.
         t0 = Monotonic.seconds()
         let heldOut = Array(inputs.heldOut.suffix(config.evalMaxItems))
+        let controlSet = Array(inputs.control.prefix(config.controlMaxItems))
         summary.evaluated = heldOut.count
-        hooks.phase("eval", 2)
-        try checkpoint("eval")
-        let activeItems = try evaluate(heldOut, adapter: active)
-        hooks.point(RetrainPoint(phase: "eval", step: 1, total: 2, loss: nil, reward: nil, data: [:]))
-        try checkpoint("eval")
-        let candidateItems = try evaluate(heldOut, adapter: candidate)
-        hooks.point(RetrainPoint(phase: "eval", step: 2, total: 2, loss: nil, reward: nil, data: [:]))
+        summary.controlEvaluated = controlSet.count
+        let evalSteps = controlSet.isEmpty ? 2 : 4
+        hooks.phase("eval", evalSteps)
+        var evalStep = 0
+        func evaluated(_ set: [ScoringExample], _ adapter: LoRAAdapter?) throws -> [EvaluatedItem] {
+            try checkpoint("eval")
+            let items = try evaluate(set, adapter: adapter)
+            evalStep += 1
+            hooks.point(RetrainPoint(phase: "eval", step: evalStep, total: evalSteps, loss: nil, reward: nil, data: [:]))
+            return items
+        }
+        let activeItems = try evaluated(heldOut, active)
+        let candidateItems = try evaluated(heldOut, candidate)
+        let controlItems = controlSet.isEmpty ? nil : (active: try evaluated(controlSet, active), candidate: try evaluated(controlSet, candidate))
         let reasonings = candidateItems.map(\.reasoning)
         summary.candidateDistinct1 = RejectionSampling.distinctN(reasonings, n: 1)
         summary.candidateDistinct2 = RejectionSampling.distinctN(reasonings, n: 2)
@@ -234,6 +251,9 @@ public final class RetrainPipeline: @unchecked Sendable {
 
         let activeReport: EvalReport, candidateReport: EvalReport
         var decision: EvalGateDecision
+        let control = try controlItems.map {
+            (candidate: try ScorerEvaluation.report($0.candidate, config: config.eval), active: try ScorerEvaluation.report($0.active, config: config.eval))
+        }
         if heldOut.isEmpty {
             let empty = Self.emptyReport(config.eval)
             (activeReport, candidateReport) = (empty, empty)
@@ -241,15 +261,15 @@ public final class RetrainPipeline: @unchecked Sendable {
         } else {
             activeReport = try ScorerEvaluation.report(activeItems, config: config.eval)
             candidateReport = try ScorerEvaluation.report(candidateItems, config: config.eval)
-            decision = EvalGate.decide(candidate: candidateReport, active: activeReport, config: config.gate)
+            decision = EvalGate.decide(candidate: candidateReport, active: activeReport, config: config.gate, control: control)
         }
         if heldOut.count < config.minHeldOut {
             decision.accepted = false
             decision.checks.append(EvalGateCheck(name: "held_out_size", passed: false,
                                                  detail: "\(heldOut.count) held-out labels; at least \(config.minHeldOut) are needed to judge a candidate"))
         }
-        return RetrainOutcome(candidate: candidate, candidateReport: candidateReport, activeReport: activeReport, decision: decision,
-                              summary: summary)
+        return RetrainOutcome(candidate: candidate, candidateReport: candidateReport, activeReport: activeReport, control: control,
+                              decision: decision, summary: summary)
     }
 
     private func checkpoint(_ phase: String) throws {

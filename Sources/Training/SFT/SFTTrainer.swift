@@ -66,19 +66,23 @@ public final class SFTTrainer: @unchecked Sendable {
         let sequences = samples.map { $0.sequence(maxLength: config.maxLength) }
         let scored = sequences.reduce(0) { $0 + $1.scoredCount }
         let tokens = sequences.reduce(0) { $0 + $1.tokens.count }
+        let weights = zip(samples, sequences).map { $0.tokenWeights(count: $1.scoredCount) }
+        let weightSum = weights.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + Double($1) } }
         model.zeroGrad()
         var lossSum: Double = 0
-        if scored > 0 {
-            // Mean over every completion token of the step (not per micro-batch), so accumulation does not change the loss.
-            let d = -1 / Float(scored)
+        if weightSum > 0 {
+            // Weighted mean over every completion token of the step (not per micro-batch), so accumulation does not
+            // change the loss; with no weights given, the plain mean.
             var i = 0
             while i < sequences.count {
-                let micro = Array(sequences[i..<min(i + config.batchSize, sequences.count)])
+                let range = i..<min(i + config.batchSize, sequences.count)
+                let micro = Array(sequences[range])
                 i += config.batchSize
                 guard micro.contains(where: { $0.scoredCount > 0 }) else { continue }
                 let pass = model.forward(micro)
-                for lp in pass.logprobs { for x in lp { lossSum -= Double(x) } }
-                model.backward(pass, dLogprobs: pass.logprobs.map { Array(repeating: d, count: $0.count) })
+                let w = Array(weights[range])
+                for (lp, wk) in zip(pass.logprobs, w) { for (x, wt) in zip(lp, wk) { lossSum -= Double(wt) * Double(x) } }
+                model.backward(pass, dLogprobs: w.map { $0.map { -$0 / Float(weightSum) } })
             }
         }
         let gradNorm = config.maxGradNorm.map { model.parameters.clipGradNorm(maxNorm: $0) } ?? model.parameters.gradNorm()
@@ -86,7 +90,7 @@ public final class SFTTrainer: @unchecked Sendable {
         optimizer.step(model.parameters, learningRate: lr)
         state.step += 1
         let seconds = Self.now() - t0
-        return SFTStepReport(step: state.step, totalSteps: totalSteps, epoch: state.epoch, loss: Float(lossSum / Double(max(scored, 1))),
+        return SFTStepReport(step: state.step, totalSteps: totalSteps, epoch: state.epoch, loss: Float(weightSum > 0 ? lossSum / weightSum : 0),
                              learningRate: lr, gradNorm: gradNorm, samples: samples.count, tokens: tokens, scoredTokens: scored,
                              seconds: seconds, tokensPerSecond: Double(tokens) / max(seconds, 1e-9), validationLoss: nil)
     }

@@ -5,8 +5,23 @@ import Scoring
 public struct SFTSample: Codable, Sendable, Equatable {
     public var prompt: [Int]
     public var completion: [Int]
+    /// Each completion token's weight in the loss (nil: all 1). The loss of a step is Σ w·(−log p) / Σ w over its
+    /// scored tokens, so a weight above 1 makes a token count for more (the scores of an answer against its reasoning).
+    public var weights: [Float]?
 
-    public init(prompt: [Int], completion: [Int]) { self.prompt = prompt; self.completion = completion }
+    public init(prompt: [Int], completion: [Int], weights: [Float]? = nil) {
+        self.prompt = prompt; self.completion = completion; self.weights = weights
+    }
+
+    /// The weights of the first `count` completion tokens (1 where none is given; a negative or non-finite weight
+    /// counts as 0).
+    public func tokenWeights(count: Int) -> [Float] {
+        (0..<count).map { i in
+            guard let weights, i < weights.count else { return 1 }
+            let w = weights[i]
+            return w.isFinite && w > 0 ? w : 0
+        }
+    }
 
     /// prompt + completion (truncated to maxLength), scored from the position that predicts completion[0].
     public func sequence(maxLength: Int? = nil) -> TrainingSequence {
@@ -48,7 +63,7 @@ public struct SFTStepReport: Codable, Sendable, Equatable {
     public var step: Int
     public var totalSteps: Int
     public var epoch: Int
-    /// Mean cross-entropy over the step's completion tokens, before the update.
+    /// Mean cross-entropy over the step's completion tokens (weighted by `SFTSample.weights`), before the update.
     public var loss: Float
     public var learningRate: Float
     /// Global gradient norm before clipping.
