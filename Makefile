@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/safety-server
 MODEL ?= models/default
 
-.PHONY: run test deps build model model-v2 contract-fuzz long-text-check eval demo-loop bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export tokenizer-fixture
+.PHONY: run test deps build model model-v2 contract-fuzz long-text-check eval demo-loop loop-protocol bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export tokenizer-fixture
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,6 +37,11 @@ eval: build
 # The learning loop end to end over HTTP, then adapter swaps under load.
 demo-loop: build
 	bash scripts/demo-loop.sh
+
+# The learning loop's leave-one-domain-out protocol: three domains the default model never saw, each corrected
+# through the API and retrained once on a fresh server; one table (scripts/loop-protocol.sh; about 10 minutes a domain).
+loop-protocol: build
+	bash scripts/loop-protocol.sh
 
 bench-engine: build
 	$(BIN) bench engine

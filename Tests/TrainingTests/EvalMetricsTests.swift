@@ -46,6 +46,33 @@ import Testing
         #expect(r[.commercial].bandConfusion == table)
     }
 
+    /// "Flags the right texts, on the wrong dimension": an ad the model calls bias is off the diagonal, a missed
+    /// violation is in the last column, a clean text kept clean in the corner.
+    @Test func flagConfusionPairsTheReferencesDimensionsWithTheModels() throws {
+        let ad = scores([35, 100, 100, 100, 100, 100, 100, 100, 100])
+        let insult = scores([100, 100, 30, 100, 100, 100, 100, 100, 100])
+        let clean = scores([100, 100, 100, 100, 100, 100, 100, 100, 100])
+        let both = scores([35, 100, 100, 100, 100, 100, 100, 100, 35])
+        let refs = [ad, ad, insult, clean, both]
+        let preds = [insult, ad, clean, clean, ad].map { EvalPrediction(scores: $0, formatOK: true) }
+        let r = try EvalMetrics.evaluate(predictions: preds, references: refs)
+        let (commercial, bias, illegal, none) = (Dimension.commercial.index, Dimension.bias.index, Dimension.illegalInducement.index, 9)
+        #expect(r.flagConfusion.count == 10 && r.flagConfusion.allSatisfy { $0.count == 10 })
+        #expect(r.flagConfusion[commercial][bias] == 1)  // the ad called an insult
+        #expect(r.flagConfusion[commercial][commercial] == 2)  // the ad found, and the two-dimension text's commercial part
+        #expect(r.flagConfusion[bias][none] == 1)  // the insult missed
+        #expect(r.flagConfusion[none][none] == 1)
+        #expect(r.flagConfusion[illegal][commercial] == 1)  // its second dimension answered with the first
+        #expect(r.flagConfusion.joined().reduce(0, +) == 6)
+        // Survives a round trip; a report stored before the table existed decodes with an empty one.
+        let data = try JSONEncoder().encode(r)
+        #expect(try JSONDecoder().decode(EvalReport.self, from: data) == r)
+        var old = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        old.removeValue(forKey: "flagConfusion")
+        let decoded = try JSONDecoder().decode(EvalReport.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.flagConfusion.isEmpty && decoded.mae == r.mae)
+    }
+
     @Test func violationThresholdIsConfigurable() throws {
         let preds = [EvalPrediction(scores: scores([55, 100, 100, 100, 100, 100, 100, 100, 100]), formatOK: true)]
         let refs = [scores([50, 100, 100, 100, 100, 100, 100, 100, 100])]

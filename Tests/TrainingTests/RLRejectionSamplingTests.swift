@@ -24,6 +24,34 @@ import Testing
         #expect(abs(report.meanBestReward - (90 + 59) / 2.0) < 1e-12)
     }
 
+    /// The mistake the loop exists to correct: on an ad (commercial 30), a sample that flags nothing has eight exact
+    /// scores and a high total reward under the default weights, yet it must not be trained on.
+    @Test func aSampleThatMissesTheViolatedDimensionIsNeverKept() throws {
+        let missed = ScoringPrompt.completion(reasoning: "未发现风险", scores: scores([100, 100, 100, 100, 100, 100, 100, 100, 100]))
+        let close = ScoringPrompt.completion(reasoning: "推销引流", scores: scores([40, 100, 100, 100, 100, 100, 100, 100, 100]))
+        let similarity = CharNGramTFIDF(corpus: [refB.reasoning, "未发现风险", "推销引流"])
+        let missedReward = Reward.score(output: missed, reference: refB, similarity: similarity).total
+        #expect(missedReward > 60, "under the default reward the miss looks good (\(missedReward)): the point of the limit")
+        let items = [RejectionItem(text: "b", reference: refB, candidates: [
+            RejectionCandidate(completion: missed, reward: missedReward), RejectionCandidate(completion: close, reward: 65),
+        ])]
+        let loose = RejectionSampling.select(items, config: RejectionSamplingConfig(threshold: 60, maxSelfGeneratedShare: 1))
+        #expect(loose.examples.map(\.completion) == [refB.completion, missed])
+        let (ex, report) = RejectionSampling.select(items, config: RejectionSamplingConfig(threshold: 60, maxSelfGeneratedShare: 1,
+                                                                                           maxScoreError: 15))
+        #expect(ex.map(\.completion) == [refB.completion, close])
+        #expect(report.offScore == 1 && report.aboveThreshold == 2)
+        // A prompt none of whose samples is kept is one the model gets wrong: its reference counts twice.
+        let missedOnly = [RejectionItem(text: "b", reference: refB, candidates: [RejectionCandidate(completion: missed, reward: missedReward)]),
+                          RejectionItem(text: "a", reference: refA, candidates: [])]
+        let (twice, r2) = RejectionSampling.select(missedOnly, config: RejectionSamplingConfig(threshold: 60, maxScoreError: 15,
+                                                                                               missedReferenceRepeat: 2))
+        #expect(twice.map(\.completion) == [refB.completion, refB.completion, refA.completion])
+        #expect(twice.allSatisfy { $0.source == .human } && r2.missedPrompts == 1 && r2.humanExamples == 3)
+        // An answer whose scores cannot be parsed never agrees.
+        #expect(!RejectionSampling.agrees("<reasoning>x</reasoning>", with: refB.scores, within: 100))
+    }
+
     @Test func thresholdIsStrict() {
         let items = [RejectionItem(text: "a", reference: refA, candidates: [RejectionCandidate(completion: "x", reward: 60)])]
         #expect(RejectionSampling.select(items, config: RejectionSamplingConfig(threshold: 60)).examples.count == 1)

@@ -250,11 +250,90 @@ function evaluation(evaluation) {
   const c = perDimension(candidate);
   const a = perDimension(active);
   const head = h('thead', {}, h('tr', {}, ['', t('run.candidate'), t('run.active'), t('run.delta')].map((x) => h('th', { scope: 'col' }, x))));
+  const gate = evaluation.gate ?? null;
+  const limit = (d) => (gate ? (gate.dimensionTolerances?.[d.id] ?? gate.dimensionTolerance) : null);
+  const limitHead = h('thead', {}, h('tr', {}, ['', t('run.candidate'), t('run.active'), t('run.delta'), t('run.limit')]
+    .map((x) => h('th', { scope: 'col' }, x))));
+  const withLimit = (row, value) => { row.append(h('td', { class: 'muted' }, typeof value === 'number' ? `≤ +${formatNumber(value, 1)}` : t('common.none'))); return row; };
+  const control = evaluation.control ?? null;
   return h('div', { testid: 'run-eval' },
     h('table', { class: 'table compact' }, head, h('tbody', {}, rows)),
     h('h3', { class: 'subhead' }, t('run.perDimensionMae')),
-    h('table', { class: 'table compact', testid: 'run-eval-dimensions' }, head.cloneNode(true),
-      h('tbody', {}, DIMENSIONS.map((d) => line(dimensionLabel(d), c[d.id], a[d.id], true, number, `eval-mae-${d.id}`)))));
+    h('table', { class: 'table compact', testid: 'run-eval-dimensions' }, limitHead,
+      h('tbody', {}, DIMENSIONS.map((d) => withLimit(line(dimensionLabel(d), c[d.id], a[d.id], true, number, `eval-mae-${d.id}`), limit(d))))),
+    control ? controlSection(control, gate, line, limitHead, withLimit, perDimension) : null,
+    flagSection(evaluation.candidate_report, evaluation.active_report),
+    bandSection(evaluation.candidate_report, evaluation.active_report));
+}
+
+/** The gate's control set: labelled texts outside the corrections, on which the candidate must not get worse. */
+function controlSection(control, gate, line, limitHead, withLimit, perDimension) {
+  const c = perDimension(control.candidate ?? {});
+  const a = perDimension(control.active ?? {});
+  return h('div', { testid: 'run-eval-control' },
+    h('h3', { class: 'subhead' }, t('run.control', { n: control.items ?? 0 })),
+    h('table', { class: 'table compact' }, limitHead.cloneNode(true),
+      h('tbody', {},
+        withLimit(line(t('run.overallMae'), control.candidate?.overall_mae, control.active?.overall_mae, true, number, 'eval-control-mae'),
+          gate?.controlTolerance),
+        DIMENSIONS.map((d) => withLimit(line(dimensionLabel(d), c[d.id], a[d.id], true, number, `eval-control-mae-${d.id}`),
+          gate?.controlDimensionTolerance)))));
+}
+
+/** Rows: the dimensions the reviewers flagged (then none); columns: those the model flagged. A candidate that finds
+ *  the right texts on the wrong dimension shows weight off the diagonal; a missed violation, in the last column. */
+function flagTable(report, title, testid) {
+  const table = report?.flagConfusion;
+  if (!Array.isArray(table) || table.length !== DIMENSIONS.length + 1) return null;
+  const names = [...DIMENSIONS.map((d) => d.id), 'none'];
+  const label = (i) => (i < DIMENSIONS.length ? dimensionLabel(DIMENSIONS[i]) : t('run.flagNone'));
+  const used = names.map((_, i) => table[i].some((v) => v > 0) || table.some((row) => row[i] > 0));
+  const keep = names.map((_, i) => i).filter((i) => used[i]);
+  if (keep.length === 0) return null;
+  return h('div', { class: 'flag-table' },
+    h('h4', {}, title),
+    h('table', { class: 'table compact matrix', testid },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('run.flagCorner')), keep.map((j) => h('th', { scope: 'col', title: label(j) }, names[j])))),
+      h('tbody', {}, keep.map((i) => h('tr', {},
+        h('th', { scope: 'row', title: label(i) }, names[i]),
+        keep.map((j) => h('td', { class: table[i][j] === 0 ? 'muted' : i === j ? 'diag' : 'off', 'data-cell': `${names[i]}:${names[j]}` },
+          String(table[i][j]))))))));
+}
+
+function flagSection(candidate, active) {
+  const tables = [flagTable(candidate, t('run.candidate'), 'run-flags-candidate'), flagTable(active, t('run.active'), 'run-flags-active')]
+    .filter(Boolean);
+  if (tables.length === 0) return null;
+  return h('div', { testid: 'run-eval-flags' },
+    h('h3', { class: 'subhead' }, t('run.flags')), h('p', { class: 'muted small' }, t('run.flagsHelp')),
+    h('div', { class: 'flag-tables' }, tables));
+}
+
+/** Per dimension, reference severity band (rows) × predicted band (columns), candidate beside active. */
+function bandSection(candidate, active) {
+  const dims = (report) => new Map((report?.dimensions ?? []).map((m) => [m.dimension, m]));
+  const c = dims(candidate);
+  const a = dims(active);
+  if (c.size === 0 && a.size === 0) return null;
+  const edges = candidate?.config?.bandEdges ?? active?.config?.bandEdges ?? [];
+  const bands = [...edges.map((e, i) => `${i === 0 ? 0 : edges[i - 1]}–${e - 1}`), `${edges.length ? edges[edges.length - 1] : 0}–100`];
+  const matrix = (m, title) => (Array.isArray(m?.bandConfusion) && m.bandConfusion.length === bands.length
+    ? h('table', { class: 'table compact matrix' },
+      h('caption', {}, title),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('run.bandCorner')), bands.map((b) => h('th', { scope: 'col' }, b)))),
+      h('tbody', {}, m.bandConfusion.map((row, i) => h('tr', {}, h('th', { scope: 'row' }, bands[i]),
+        row.map((v, j) => h('td', { class: v === 0 ? 'muted' : i === j ? 'diag' : 'off' }, String(v)))))))
+    : null);
+  return h('div', { testid: 'run-eval-bands' },
+    h('h3', { class: 'subhead' }, t('run.bands')),
+    DIMENSIONS.map((d) => {
+      const cm = c.get(d.key);
+      const am = a.get(d.key);
+      if (!cm && !am) return null;
+      return h('details', { class: 'band-dimension', testid: `run-bands-${d.id}` },
+        h('summary', {}, dimensionLabel(d)),
+        h('div', { class: 'flag-tables' }, matrix(cm, t('run.candidate')), matrix(am, t('run.active'))));
+    }));
 }
 
 function decision(raw) {

@@ -145,8 +145,36 @@ public struct EvalReport: Codable, Sendable, Equatable {
     /// The text-level decision: a text is a violation when any of its nine scores is below the threshold (the binary
     /// offensive / not question of datasets such as COLD).
     public var anyViolation = BinaryConfusion()
+    /// Which dimensions the reference flags against which the model flags (below the threshold), 10 × 10: rows are the
+    /// reference's dimensions in canonical order then "none", columns the model's. Each item adds one to every
+    /// (flagged by the reference, flagged by the model) pair, so "the right texts, on the wrong dimension" shows as
+    /// weight off the diagonal, and a missed violation in the last column.
+    public var flagConfusion: [[Int]] = []
 
     public subscript(_ d: Scoring.Dimension) -> DimensionMetrics { dimensions[d.index] }
+
+    enum CodingKeys: String, CodingKey {
+        case items, missingScores, formatValidity, mae, withinShare, dimensions, config, anyViolation, flagConfusion
+    }
+
+    public init(items: Int, missingScores: Int, formatValidity: Double, mae: Double, withinShare: Double,
+                dimensions: [DimensionMetrics], config: EvalConfig, anyViolation: BinaryConfusion = BinaryConfusion(),
+                flagConfusion: [[Int]] = []) {
+        self.items = items; self.missingScores = missingScores; self.formatValidity = formatValidity; self.mae = mae
+        self.withinShare = withinShare; self.dimensions = dimensions; self.config = config; self.anyViolation = anyViolation
+        self.flagConfusion = flagConfusion
+    }
+
+    /// Reports written before `flagConfusion` existed read with an empty table.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(items: try c.decode(Int.self, forKey: .items), missingScores: try c.decode(Int.self, forKey: .missingScores),
+                  formatValidity: try c.decode(Double.self, forKey: .formatValidity), mae: try c.decode(Double.self, forKey: .mae),
+                  withinShare: try c.decode(Double.self, forKey: .withinShare),
+                  dimensions: try c.decode([DimensionMetrics].self, forKey: .dimensions), config: try c.decode(EvalConfig.self, forKey: .config),
+                  anyViolation: try c.decodeIfPresent(BinaryConfusion.self, forKey: .anyViolation) ?? BinaryConfusion(),
+                  flagConfusion: try c.decodeIfPresent([[Int]].self, forKey: .flagConfusion) ?? [])
+    }
 }
 
 public enum EvalError: Error, CustomStringConvertible, Equatable {
@@ -176,6 +204,8 @@ public enum EvalMetrics {
         var bandTable = [[[Int]]](repeating: [[Int]](repeating: [Int](repeating: 0, count: bands), count: bands),
                                   count: Dimension.allCases.count)
         var any = BinaryConfusion()
+        let none = Dimension.allCases.count
+        var flags = [[Int]](repeating: [Int](repeating: 0, count: none + 1), count: none + 1)
         var used = 0
         var missing = 0
         var formatOK = 0
@@ -192,6 +222,9 @@ public enum EvalMetrics {
             case (true, false): any.falseNegatives += 1
             case (false, false): any.trueNegatives += 1
             }
+            let refFlags = Dimension.allCases.filter { ref[$0] < config.violationThreshold }.map(\.index)
+            let predFlags = Dimension.allCases.filter { pred[$0.index] < config.violationThreshold }.map(\.index)
+            for r in refFlags.isEmpty ? [none] : refFlags { for q in predFlags.isEmpty ? [none] : predFlags { flags[r][q] += 1 } }
             for d in Dimension.allCases {
                 let (x, y) = (pred[d.index], ref[d])
                 let err = abs(x - y)
@@ -217,7 +250,7 @@ public enum EvalMetrics {
         return EvalReport(items: references.count, missingScores: missing,
                           formatValidity: Double(formatOK) / Double(references.count),
                           mae: Double(absSum.reduce(0, +)) / cells, withinShare: Double(within.reduce(0, +)) / cells,
-                          dimensions: dims, config: config, anyViolation: any)
+                          dimensions: dims, config: config, anyViolation: any, flagConfusion: flags)
     }
 
     /// The scores a prediction counts with under the missing-scores policy; nil = leave the item out.

@@ -10,8 +10,12 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var alpha = 32.0
     /// Rejection sampling over (at most this many of) the new corrections: N samples each from the active policy.
     public var rejectionPrompts = 96
-    public var rejection = RejectionSamplingConfig(samplesPerPrompt: 4, threshold: 60, keepPerPrompt: 1, maxSelfGeneratedShare: 0.5,
-                                                   temperature: 1, maxCompletionLength: 256)
+    /// A sample is kept only when every score is within 15 points of the reviewer's (`max_score_error`), so a sample
+    /// that repeats the mistake being corrected is never trained on, whatever its total reward; a correction none of
+    /// whose samples is kept (the model gets it wrong) is trained on twice (`missed_reference_repeat`).
+    public var rejection = RejectionSamplingConfig(samplesPerPrompt: 4, threshold: 15, keepPerPrompt: 1, maxSelfGeneratedShare: 0.5,
+                                                   temperature: 1, maxCompletionLength: 256, maxScoreError: 15,
+                                                   missedReferenceRepeat: 2)
     /// SFT over the kept samples, the reviewers' own answers and the replay sample.
     public var sftEpochs = 3
     public var sftBatchSize = 8
@@ -19,13 +23,17 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var sftMaxSteps: Int?
     public var sftMaxLength = 768
     /// Loss weight of the answer's score tokens against the reasoning's (1: every completion token alike).
-    public var sftScoreWeight: Float = 1
+    public var sftScoreWeight: Float = 4
     /// GRPO on the corrected prompts, continuing the SFT adapter.
     public var grpoSteps = 6
     public var grpoPromptsPerStep = 4
     public var grpoLearningRate: Float = 5e-5
     public var grpo = GRPOConfig(groupSize: 4, maxCompletionLength: 256, microBatchSize: 8)
-    public var reward = RewardConfig()
+    /// The reward of rejection sampling and GRPO, dominated by per-dimension closeness: a 10-point miss costs 5, an
+    /// exact score earns 2, a reasoning like the reviewer's at most 1 (under `RewardConfig()`'s defaults eight exact
+    /// scores outweigh missing the one violated dimension by 65 points). A perfect answer is worth 29 + 1; the
+    /// unparseable penalty stays below the worst parseable answer (−1 − 9 − 9·100·0.5 = −460).
+    public var reward = RewardConfig(exactScoreBonus: 2, scoreErrorScale: 0.5, reasoningWeight: 1, unparseablePenalty: -500)
     /// Held-out evaluation: metrics settings, the most items evaluated (newest first), the fewest needed for a decision.
     public var eval = EvalConfig()
     public var evalMaxItems = 400
@@ -83,6 +91,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         guard sftLearningRate > 0, grpoLearningRate > 0 else { throw .badConfiguration("learning rates must be positive") }
         guard evalMaxItems > 0, minHeldOut > 0 else { throw .badConfiguration("eval_max_items and min_held_out must be positive") }
         guard controlMaxItems >= 0 else { throw .badConfiguration("control_max_items must not be negative") }
+        guard rejection.missedReferenceRepeat >= 1, rejection.maxScoreError.map({ $0 >= 0 }) ?? true else {
+            throw .badConfiguration("rejection.missed_reference_repeat must be at least 1 and max_score_error not negative")
+        }
         guard sftScoreWeight.isFinite, sftScoreWeight > 0 else { throw .badConfiguration("sft_score_weight must be positive") }
         try gate.validate()
         do { try grpo.validate() } catch { throw .badConfiguration(error.description) }

@@ -17,18 +17,29 @@ public struct RejectionSamplingConfig: Codable, Sendable, Equatable {
     public var topP: Float
     public var maxCompletionLength: Int
     public var seed: UInt64
+    /// When set, a sample is kept only when every one of its nine scores is within this many points of the reference:
+    /// the total reward alone can rate an answer that misses the one violated dimension entirely above the threshold
+    /// (eight exact scores outweigh one 65-point miss), and keeping it would teach the very mistake being corrected.
+    public var maxScoreError: Int?
+    /// A prompt on which the policy never produced an acceptable answer (none of its samples kept) is one the model
+    /// gets wrong: its reference is trained on this many times (1: once, like the others). The signal rejection
+    /// sampling still gives when the policy never produces the reference.
+    public var missedReferenceRepeat: Int
 
     public init(samplesPerPrompt: Int = 8, threshold: Double = 60, keepPerPrompt: Int = 1, maxSelfGeneratedShare: Double = 0.5,
-                temperature: Float = 1, topK: Int = 0, topP: Float = 1, maxCompletionLength: Int = 512, seed: UInt64 = 0) {
+                temperature: Float = 1, topK: Int = 0, topP: Float = 1, maxCompletionLength: Int = 512, seed: UInt64 = 0,
+                maxScoreError: Int? = nil, missedReferenceRepeat: Int = 1) {
         self.samplesPerPrompt = samplesPerPrompt; self.threshold = threshold; self.keepPerPrompt = keepPerPrompt
         self.maxSelfGeneratedShare = maxSelfGeneratedShare; self.temperature = temperature; self.topK = topK; self.topP = topP
-        self.maxCompletionLength = maxCompletionLength; self.seed = seed
+        self.maxCompletionLength = maxCompletionLength; self.seed = seed; self.maxScoreError = maxScoreError
+        self.missedReferenceRepeat = missedReferenceRepeat
     }
 
     private enum CodingKeys: String, CodingKey {
         case samplesPerPrompt = "samples_per_prompt", threshold, keepPerPrompt = "keep_per_prompt"
         case maxSelfGeneratedShare = "max_self_generated_share", temperature, topK = "top_k", topP = "top_p"
-        case maxCompletionLength = "max_completion_length", seed
+        case maxCompletionLength = "max_completion_length", seed, maxScoreError = "max_score_error"
+        case missedReferenceRepeat = "missed_reference_repeat"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,6 +54,8 @@ public struct RejectionSamplingConfig: Codable, Sendable, Equatable {
         topP = try c.decodeIfPresent(Float.self, forKey: .topP) ?? d.topP
         maxCompletionLength = try c.decodeIfPresent(Int.self, forKey: .maxCompletionLength) ?? d.maxCompletionLength
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        maxScoreError = try c.decodeIfPresent(Int.self, forKey: .maxScoreError) ?? d.maxScoreError
+        missedReferenceRepeat = try c.decodeIfPresent(Int.self, forKey: .missedReferenceRepeat) ?? d.missedReferenceRepeat
     }
 }
 
@@ -132,6 +145,10 @@ public struct RejectionSamplingReport: Codable, Sendable, Equatable {
     public var aboveThreshold = 0
     /// Samples dropped as identical to a completion already kept for the same prompt (the reference included).
     public var duplicates = 0
+    /// Samples above the threshold dropped because a score missed the reference by more than `maxScoreError`.
+    public var offScore = 0
+    /// Sampled prompts with no sample kept: the policy never answered them acceptably.
+    public var missedPrompts = 0
     /// Self-generated samples dropped to respect `maxSelfGeneratedShare`.
     public var droppedByCap = 0
     public var humanExamples = 0
@@ -168,6 +185,12 @@ public enum RejectionSampling {
 
     /// The selection, a pure function of the scored candidates. Output order: per item, the reference then its kept
     /// samples (best first).
+    /// Every one of the nine scores parsed from `completion` is within `limit` points of the reference.
+    static func agrees(_ completion: String, with reference: DimensionScores, within limit: Int) -> Bool {
+        let parsed = AnswerParser.parse(completion).recoveredScores
+        return Dimension.allCases.allSatisfy { d in parsed[d].map { abs($0 - reference[d]) <= limit } ?? false }
+    }
+
     public static func select(_ items: [RejectionItem], config: RejectionSamplingConfig) -> (examples: [SFTExample], report: RejectionSamplingReport) {
         var report = RejectionSamplingReport()
         report.prompts = items.count
@@ -186,10 +209,20 @@ public enum RejectionSampling {
             var taken = 0
             for c in ranked where c.reward > config.threshold {
                 report.aboveThreshold += 1
+                if let limit = config.maxScoreError, !Self.agrees(c.completion, with: item.reference.scores, within: limit) {
+                    report.offScore += 1
+                    continue
+                }
                 guard taken < config.keepPerPrompt else { continue }
                 guard seen.insert(c.completion).inserted else { report.duplicates += 1; continue }
                 kept.append(SFTExample(item: i, text: item.text, completion: c.completion, source: .policy, reward: c.reward))
                 taken += 1
+            }
+            if taken == 0 && !item.candidates.isEmpty {
+                report.missedPrompts += 1
+                for _ in 1..<max(config.missedReferenceRepeat, 1) {
+                    kept.append(SFTExample(item: i, text: item.text, completion: reference, source: .human, reward: nil))
+                }
             }
             perItem.append(kept)
         }
@@ -220,8 +253,8 @@ public enum RejectionSampling {
                 examples.append(e)
             }
         }
-        report.humanExamples = human
-        report.selfGeneratedExamples = examples.count - human
+        report.humanExamples = examples.filter { $0.source == .human }.count
+        report.selfGeneratedExamples = examples.count - report.humanExamples
         report.selfGeneratedShare = examples.isEmpty ? 0 : Double(report.selfGeneratedExamples) / Double(examples.count)
         let completions = examples.map(\.completion)
         report.distinct1 = distinctN(completions, n: 1)
