@@ -3,7 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import Service
+import Scoring
 import Storage
+import Training
 
 /// The dashboard end to end: the real server on a free local port (temporary SQLite file, tiny model, public/ as
 /// the static root), a reviewer in headless Chromium, and the database checked through the Storage API.
@@ -52,6 +54,73 @@ import Storage
                 #expect(italics == .number(0))
                 #expect(try await browser.text("verdict") == "拦截")
                 try await browser.screenshot(to: shots.appendingPathComponent("request-windows.png").path, fullPage: true)
+            }
+        }
+    }
+
+    /// The run page explains the gate per dimension: which dimensions the reviewers flagged against which the model
+    /// flagged (an ad called an insult is off the diagonal), the severity bands, the control set and each limit.
+    @Test func theRunPageShowsTheDimensionConfusionTheControlSetAndTheLimits() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        func s(_ commercial: Int, _ bias: Int) throws -> DimensionScores {
+            try DimensionScores(values: [commercial, 100, bias, 100, 100, 100, 100, 100, 100])
+        }
+        let refs = [try s(35, 100), try s(35, 100), try s(100, 100), try s(100, 30)]
+        let candidate = try EvalMetrics.evaluate(predictions: [try s(100, 35), try s(35, 100), try s(100, 100), try s(100, 30)]
+            .map { EvalPrediction(scores: $0, formatOK: true) }, references: refs)
+        let active = try EvalMetrics.evaluate(predictions: [try s(100, 100), try s(100, 100), try s(100, 100), try s(100, 40)]
+            .map { EvalPrediction(scores: $0, formatOK: true) }, references: refs)
+        let gate = EvalGateConfig(dimensionTolerances: ["bias": 0])
+        let decision = EvalGate.decide(candidate: candidate, active: active, config: gate, control: (candidate: active, active: active))
+        func json<T: Encodable>(_ value: T) throws -> JSONValue {
+            try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+        }
+        var fields: [String: JSONValue] = [:]
+        fields["candidate"] = RetrainService.headline(candidate)
+        fields["active"] = RetrainService.headline(active)
+        fields["candidate_report"] = try json(candidate)
+        fields["active_report"] = try json(active)
+        fields["decision"] = try json(decision)
+        fields["gate"] = try json(gate)
+        fields["held_out"] = .int(4)
+        let controlFields: [String: JSONValue] = ["items": .int(4), "candidate": RetrainService.headline(active),
+                                                  "active": RetrainService.headline(active)]
+        fields["control"] = .object(controlFields)
+        let eval = JSONValue.object(fields)
+        let run = try await t.service.database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
+        _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .running, decision: nil, error: nil)
+        try await t.service.database.trainingRuns.recordResults(id: run.id, metrics: .object([:]), eval: eval, candidateAdapterID: nil,
+                                                                lastCorrectionID: 0)
+        _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .rejected, decision: "kept the base model", error: nil)
+        let shots = try screenshotFolder("dashboard-run")
+
+        try await t.application.test(.live) { client in
+            let port = try #require(client.port)
+            try await Browser.run { browser in
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
+                try await browser.waitFor(testID: "signin-key", timeout: 30)
+                try await browser.type("signin-key", t.adminKey)
+                try await browser.click("signin-submit")
+                try await browser.waitFor(testID: "nav-review", timeout: 30)
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/#/runs/\(run.id)")
+                try await browser.waitFor(testID: "run-state", timeout: 30)
+                try await browser.waitFor(testID: "run-eval-flags", timeout: 30)
+                func cell(_ table: String, _ pair: String) async throws -> String {
+                    try await browser.evaluate("document.querySelector('[data-testid=\(table)] [data-cell=\"\(pair)\"]')?.textContent ?? ''").string ?? ""
+                }
+                // The candidate called one ad an insult and found the other; the active model missed both.
+                #expect(try await cell("run-flags-candidate", "commercial:bias") == "1")
+                #expect(try await cell("run-flags-candidate", "commercial:commercial") == "1")
+                #expect(try await cell("run-flags-active", "commercial:none") == "2")
+                #expect(try await cell("run-flags-active", "bias:bias") == "1")
+                // The per-dimension limit and the control set are on the page.
+                #expect(try await browser.text("eval-mae-bias").contains("≤ +0"))
+                #expect(try await browser.text("eval-mae-commercial").contains("≤ +2"))
+                #expect(try await browser.count("eval-control-mae") == 1)
+                #expect(try await browser.count("run-bands-commercial") == 1)
+                try await browser.screenshot(to: shots.appendingPathComponent("run-eval.png").path, fullPage: true)
+                #expect(browser.events.errors.isEmpty, "page errors: \(browser.events.errors)")
             }
         }
     }
