@@ -93,16 +93,7 @@ CK_AVX512 static void group512(const float *q, int64_t nh, const float *kb, cons
     float inv[nh];
     for (int64_t h = 0; h < nh; h++) {
         float *ph = p + h * tp;
-        __m512 mx = _mm512_set1_ps(-__builtin_inff());
-        for (int64_t t = 0; t < T; t += 16) mx = _mm512_mask_max_ps(mx, ck_mask512(T - t), mx, _mm512_maskz_loadu_ps(ck_mask512(T - t), ph + t));
-        __m512 m = _mm512_set1_ps(ck_hmax512(mx)), sum = _mm512_setzero_ps();
-        for (int64_t t = 0; t < T; t += 16) {
-            __mmask16 tm = ck_mask512(T - t);
-            __m512 e = _mm512_maskz_mov_ps(tm, ck_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(tm, ph + t), m)));
-            sum = _mm512_add_ps(sum, e);
-            _mm512_mask_storeu_ps(ph + t, tm, e);
-        }
-        inv[h] = 1.0f / ck_hsum512(sum);
+        inv[h] = 1.0f / ck_row_exp_sum(CK_ISA_AVX512, ph, ck_row_max(CK_ISA_AVX512, ph, T), ph, T);
     }
     // out = inv·Σ p[t]·V[t], V in blocks that stay in L1 across the heads, d in chunks of 128.
     const int64_t ndc = (D + 127) / 128;
@@ -163,15 +154,7 @@ CK_AVX2 static void head256(const float *q, const float *kb, const float *vb, in
             mxs = sc[s] > mxs ? sc[s] : mxs;
         }
     }
-    __m256 m = _mm256_set1_ps(mxs), sum = _mm256_setzero_ps();
-    for (int64_t t = 0; t < T; t += 8) {
-        __m256i tm = ck_mask256(T - t);
-        __m256 e = ck_exp256(_mm256_sub_ps(_mm256_maskload_ps(p + t, tm), m));
-        e = _mm256_and_ps(e, _mm256_castsi256_ps(tm));
-        sum = _mm256_add_ps(sum, e);
-        _mm256_maskstore_ps(p + t, tm, e);
-    }
-    __m256 inv = _mm256_set1_ps(1.0f / ck_hsum256(sum));
+    __m256 inv = _mm256_set1_ps(1.0f / ck_row_exp_sum(CK_ISA_AVX2, p, mxs, p, T));
     for (int64_t d0 = 0; d0 < D; d0 += 64) {
         int64_t nd = D - d0 < 64 ? D - d0 : 64;
         int nv = (int)((nd + 7) / 8);
