@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -32,6 +34,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The C kernels of both engines, one file per op family, dispatching at run time on the host's ISA
+        // (AVX-512, AVX2 or plain C; CK_ISA caps it).
         .target(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
@@ -44,15 +48,10 @@ let package = Package(
             dependencies: ["Vocabulary", "CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
-        // The training engine's exp-heavy elementwise loops (AVX-512 with a portable fallback).
-        .target(
-            name: "TrainingKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
-        ),
         // Backward passes, optimiser, SFT and RL over the Scoring engine (no HTTP, no SQL).
         .target(
             name: "Training",
-            dependencies: ["Scoring", "CBLAS", "TrainingKernels"],
+            dependencies: ["Scoring", "CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
         // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
@@ -70,6 +69,8 @@ let package = Package(
             dependencies: [
                 "Scoring", "Storage", "Training",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,6 +83,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -97,6 +101,7 @@ let package = Package(
                 "Service", "Scoring", "Storage", "Training",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

@@ -1,5 +1,7 @@
-// Decode attention: one query token per sequence against its KV cache, grouped-query.
+// Attention: the inference engine's decode attention, and the causal row softmax of the training engine's
+// attention (forward, recomputation from the kept log-sum-exp, backward), whose products run in OpenBLAS.
 //
+// Decode: one query token per sequence against its KV cache, grouped-query.
 // Per (sequence, query head): scores[t] = q·K[t] / √D for t < T, softmax, out = Σ_t p[t]·V[t].
 // The AVX-512 path serves all query heads that share a KV head together, block by block of time steps,
 // so each K and V row comes from memory once per group rather than once per head (7× less traffic for
@@ -30,10 +32,6 @@ typedef struct {
 #define V_BLOCK 64
 
 #if CK_X86
-CK_AVX512 CK_INLINE __mmask16 tail_mask(int64_t left) {
-    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-}
-
 // acc_a/acc_b (state, 2·NV vectors) += Σ_{t in [ta, tb)} p[t]·V[t, d0 .. d0+16·NV) — even t into a, odd
 // t into b, so two independent FMA chains hide the latency; the pairing depends on t alone.
 CK_AVX512 CK_INLINE void acc_v512(const float *vb, int64_t stride, const float *p, int64_t ta, int64_t tb,
@@ -76,13 +74,13 @@ CK_AVX512 static void group512(const float *q, int64_t nh, const float *kb, cons
     for (int64_t t0 = 0; t0 < T; t0 += 16) {
         const float *rows[16];
         for (int s = 0; s < 16; s++) rows[s] = kb + (t0 + s < T ? t0 + s : T - 1) * stride; // past T: masked
-        __mmask16 tm = tail_mask(T - t0);
+        __mmask16 tm = ck_mask512(T - t0);
         for (int64_t h = 0; h < nh; h++) {
             const float *qh = q + h * D;
             __m512 acc[16];
             for (int s = 0; s < 16; s++) acc[s] = _mm512_setzero_ps();
             for (int64_t d = 0; d < D; d += 16) {
-                __mmask16 mk = tail_mask(D - d);
+                __mmask16 mk = ck_mask512(D - d);
                 __m512 qv = _mm512_maskz_loadu_ps(mk, qh + d);
                 for (int s = 0; s < 16; s++)
                     acc[s] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mk, rows[s] + d), acc[s]);
@@ -95,16 +93,7 @@ CK_AVX512 static void group512(const float *q, int64_t nh, const float *kb, cons
     float inv[nh];
     for (int64_t h = 0; h < nh; h++) {
         float *ph = p + h * tp;
-        __m512 mx = _mm512_set1_ps(-__builtin_inff());
-        for (int64_t t = 0; t < T; t += 16) mx = _mm512_mask_max_ps(mx, tail_mask(T - t), mx, _mm512_maskz_loadu_ps(tail_mask(T - t), ph + t));
-        __m512 m = _mm512_set1_ps(ck_hmax512(mx)), sum = _mm512_setzero_ps();
-        for (int64_t t = 0; t < T; t += 16) {
-            __mmask16 tm = tail_mask(T - t);
-            __m512 e = _mm512_maskz_mov_ps(tm, ck_exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(tm, ph + t), m)));
-            sum = _mm512_add_ps(sum, e);
-            _mm512_mask_storeu_ps(ph + t, tm, e);
-        }
-        inv[h] = 1.0f / ck_hsum512(sum);
+        inv[h] = 1.0f / ck_row_exp_sum(CK_ISA_AVX512, ph, ck_row_max(CK_ISA_AVX512, ph, T), ph, T);
     }
     // out = inv·Σ p[t]·V[t], V in blocks that stay in L1 across the heads, d in chunks of 128.
     const int64_t ndc = (D + 127) / 128;
@@ -114,7 +103,7 @@ CK_AVX512 static void group512(const float *q, int64_t nh, const float *kb, cons
             for (int64_t c = 0; c < ndc; c++) {
                 int64_t d0 = c * 128, nd = D - d0 < 128 ? D - d0 : 128;
                 int nv = (int)((nd + 15) / 16);
-                __mmask16 last = tail_mask(nd - 16 * (nv - 1));
+                __mmask16 last = ck_mask512(nd - 16 * (nv - 1));
                 __m512 *s = st + (h * ndc + c) * 16;
                 const float *v0 = vb + d0;
                 const float *ph = p + h * tp;
@@ -139,7 +128,7 @@ CK_AVX512 static void group512(const float *q, int64_t nh, const float *kb, cons
             const __m512 *s = st + (h * ndc + c) * 16;
             for (int j = 0; j < nv; j++) {
                 __m512 r = _mm512_mul_ps(_mm512_add_ps(s[j], s[nv + j]), sv);
-                _mm512_mask_storeu_ps(out + h * D + d0 + 16 * j, tail_mask(nd - 16 * j), r);
+                _mm512_mask_storeu_ps(out + h * D + d0 + 16 * j, ck_mask512(nd - 16 * j), r);
             }
         }
     }
@@ -165,15 +154,7 @@ CK_AVX2 static void head256(const float *q, const float *kb, const float *vb, in
             mxs = sc[s] > mxs ? sc[s] : mxs;
         }
     }
-    __m256 m = _mm256_set1_ps(mxs), sum = _mm256_setzero_ps();
-    for (int64_t t = 0; t < T; t += 8) {
-        __m256i tm = ck_mask256(T - t);
-        __m256 e = ck_exp256(_mm256_sub_ps(_mm256_maskload_ps(p + t, tm), m));
-        e = _mm256_and_ps(e, _mm256_castsi256_ps(tm));
-        sum = _mm256_add_ps(sum, e);
-        _mm256_maskstore_ps(p + t, tm, e);
-    }
-    __m256 inv = _mm256_set1_ps(1.0f / ck_hsum256(sum));
+    __m256 inv = _mm256_set1_ps(1.0f / ck_row_exp_sum(CK_ISA_AVX2, p, mxs, p, T));
     for (int64_t d0 = 0; d0 < D; d0 += 64) {
         int64_t nd = D - d0 < 64 ? D - d0 : 64;
         int nv = (int)((nd + 7) / 8);
@@ -277,4 +258,49 @@ void ck_attention_decode_batch(int64_t B, const float *q, const float *const *k_
 void ck_attention_decode(const float *q, const float *k_cache, const float *v_cache, int64_t kv_stride,
                          int64_t T, int64_t H, int64_t KVH, int64_t D, float *out) {
     ck_attention_decode_batch(1, q, &k_cache, &v_cache, kv_stride, &T, H, KVH, D, out);
+}
+
+// ---------------------------------------------------------------- training: causal softmax rows
+
+// Row r of a block sees the first first_visible + r columns (capped at cols); the rest are written 0.
+static int64_t visible_cols(int64_t first_visible, int64_t r, int64_t cols) {
+    return first_visible + r < cols ? first_visible + r : cols;
+}
+
+void ck_causal_softmax(float *p, int64_t rows, int64_t cols, int64_t ld, int64_t first_visible, float *lse,
+                       int64_t lse_stride) {
+    int isa = ck_isa_level();
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = p + r * ld;
+        int64_t visible = visible_cols(first_visible, r, cols);
+        float m = ck_row_max(isa, row, visible);
+        float sum = ck_row_exp_sum(isa, row, m, row, visible);
+        ck_row_scale(isa, row, 1.0f / sum, visible);
+        if (visible < cols) memset(row + visible, 0, (size_t)(cols - visible) * sizeof(float));
+        if (lse) lse[r * lse_stride] = m + logf(sum);
+    }
+}
+
+void ck_causal_exp(float *p, int64_t rows, int64_t cols, int64_t ld, int64_t first_visible, const float *lse,
+                   int64_t lse_stride) {
+    int isa = ck_isa_level();
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = p + r * ld;
+        int64_t visible = visible_cols(first_visible, r, cols);
+        (void)ck_row_exp_sum(isa, row, lse[r * lse_stride], row, visible);
+        if (visible < cols) memset(row + visible, 0, (size_t)(cols - visible) * sizeof(float));
+    }
+}
+
+// No exp, so plain C (the compiler vectorises it).
+void ck_causal_softmax_backward(const float *p, float *ds, int64_t rows, int64_t cols, int64_t ld,
+                                int64_t first_visible, const float *delta) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *pr = p + r * ld;
+        float *dr = ds + r * ld;
+        int64_t visible = visible_cols(first_visible, r, cols);
+        float d = delta[r];
+        for (int64_t j = 0; j < visible; j++) dr[j] = pr[j] * (dr[j] - d);
+        if (visible < cols) memset(dr + visible, 0, (size_t)(cols - visible) * sizeof(float));
+    }
 }

@@ -32,6 +32,15 @@ void ck_parallel(ck_task_fn fn, void *ctx, int nchunks);
 /// min(units, threads · per_thread).
 int ck_chunks(int64_t units, int per_thread);
 
+/// Elements below which threading an elementwise kernel does not pay for the dispatch (a few µs).
+#define CK_PAR_MIN_ELEMS (64 * 1024)
+
+/// The chunk count for an elementwise kernel over `elems` values in `units` independent units: 1 below
+/// CK_PAR_MIN_ELEMS, else ck_chunks(units, 4).
+CK_INLINE int ck_chunks_for_elems(int64_t elems, int64_t units) {
+    return elems >= CK_PAR_MIN_ELEMS ? ck_chunks(units, 4) : 1;
+}
+
 /// Splits [0, n) into `nth` contiguous parts whose boundaries are multiples of `align` (except the end).
 CK_INLINE void ck_split(int64_t n, int64_t align, int tid, int nth, int64_t *lo, int64_t *hi) {
     int64_t blocks = (n + align - 1) / align;
@@ -43,5 +52,17 @@ CK_INLINE void ck_split(int64_t n, int64_t align, int tid, int nth, int64_t *lo,
 /// Thread-local scratch buffer of at least `bytes` bytes, 64-byte aligned; `slot` 0 or 1 gives two
 /// independent buffers. Valid until the next call with the same slot on the same thread.
 void *ck_scratch(int slot, size_t bytes);
+
+// Row primitives of every softmax in the target (softmax.c), at an explicit ISA level so that one call
+// uses one level throughout. Single-threaded.
+
+/// Largest of x[0..<n] (-inf for n = 0).
+float ck_row_max(int isa, const float *x, int64_t n);
+/// y[i] = exp(x[i] - shift); returns Σ y[i]. x and y may alias.
+float ck_row_exp_sum(int isa, const float *x, float shift, float *y, int64_t n);
+/// x[i] *= s.
+void ck_row_scale(int isa, float *x, float s, int64_t n);
+/// x[i] = c · exp(x[i] - shift).
+void ck_row_scaled_exp(int isa, float *x, float shift, float c, int64_t n);
 
 #endif

@@ -1,4 +1,5 @@
-// SIMD helpers shared by the kernels: exp and horizontal reductions for AVX-512 and AVX2.
+// SIMD helpers shared by the kernels: exp, horizontal reductions and tail masks for AVX-512 and AVX2.
+// This is the target's one vectorised exp; the plain C paths use libm's expf.
 #ifndef CK_SIMD_H
 #define CK_SIMD_H
 #include "ck_internal.h"
@@ -112,6 +113,11 @@ CK_AVX2 CK_INLINE float ck_hmax256(__m256 v) {
     b = _mm_max_ps(b, _mm_movehl_ps(b, b));
     b = _mm_max_ss(b, _mm_movehdup_ps(b));
     return _mm_cvtss_f32(b);
+}
+
+/// Mask of the first min(n, 16) lanes of an AVX-512 vector (n ≥ 0).
+CK_AVX512 CK_INLINE __mmask16 ck_mask512(int64_t n) {
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
 /// Mask of the first n (0..8) lanes of an AVX2 vector, for maskload/maskstore.

@@ -184,7 +184,7 @@ let linearCases: [LinearCase] = [
             let u = rng.floats(n, scale: 2)
             for level in isaLevels {
                 var out = [Float](repeating: 0, count: n)
-                withISA(level) { ck_silu_mul(g, u, &out, Int64(n)) }
+                withISA(level) { ck_swiglu_forward(g, u, &out, nil, Int64(n)) }
                 for i in 0..<n {
                     let gd = Double(g[i]), ref = gd / (1 + exp(-gd)) * Double(u[i])
                     #expect(abs(Double(out[i]) - ref) <= 2e-6 * abs(ref) + 1e-30, "isa \(level) n \(n) i \(i) g \(g[i])")
@@ -213,6 +213,96 @@ let linearCases: [LinearCase] = [
                     #expect(abs(Double(p[i]) - ref) <= (2e-6 + argErr) * ref + 1e-37, "isa \(level) n \(n) i \(i)")
                 }
                 if n > 3 { #expect(p[1] == 0) }
+            }
+        }
+    }
+
+    /// The training engine's kernels (exp-sum, max, SwiGLU keeping σ, causal softmax rows, the vocabulary
+    /// log-softmax's blocks) against double-precision references at every ISA level.
+    @Test func trainingKernelsMatchDoubleReferencesAtEveryISALevel() {
+        var rng = SplitMix64(seed: 11)
+        for n in [1, 7, 16, 33, 1000] {
+            let x = rng.floats(n, scale: 30)
+            let mx = x.max()!
+            for level in isaLevels {
+                var y = [Float](repeating: 0, count: n)
+                let (m, sum) = withISA(level) { (ck_max(x, Int64(n)), ck_exp_sum(x, mx, &y, Int64(n))) }
+                #expect(m == mx, "isa \(level) n \(n)")
+                let ref = x.map { exp(Double($0) - Double(mx)) }
+                #expect(abs(Double(sum) - ref.reduce(0, +)) <= 1e-5 * ref.reduce(0, +), "isa \(level) n \(n)")
+                for i in 0..<n {
+                    // As in the softmax test: rounding x - shift to Float32 becomes relative error in exp.
+                    let argErr = 6e-8 * abs(Double(x[i]) - Double(mx))
+                    #expect(abs(Double(y[i]) - ref[i]) <= (2e-6 + argErr) * ref[i] + 1e-37, "isa \(level) n \(n) i \(i)")
+                }
+            }
+        }
+        // SwiGLU forward with σ kept, then backward.
+        let n = 333
+        let g = rng.floats(n, scale: 12), u = rng.floats(n, scale: 2), dact = rng.floats(n)
+        for level in isaLevels {
+            var act = [Float](repeating: 0, count: n), sig = act, dg = act, du = act
+            withISA(level) {
+                ck_swiglu_forward(g, u, &act, &sig, Int64(n))
+                ck_swiglu_backward(g, u, sig, dact, &dg, &du, Int64(n))
+            }
+            for i in 0..<n {
+                let gd = Double(g[i]), s = 1 / (1 + exp(-gd)), ud = Double(u[i]), d = Double(dact[i])
+                #expect(abs(Double(sig[i]) - s) <= 1e-6 * s + 1e-30, "isa \(level) σ \(i)")
+                #expect(abs(Double(act[i]) - gd * s * ud) <= 2e-6 * abs(gd * s * ud) + 1e-30, "isa \(level) act \(i)")
+                let dgRef = d * ud * s * (1 + gd * (1 - s)), duRef = d * gd * s
+                #expect(abs(Double(dg[i]) - dgRef) <= 1e-5 * (abs(d * ud) + 1e-6), "isa \(level) dgate \(i)")
+                #expect(abs(Double(du[i]) - duRef) <= 1e-5 * (abs(d * gd) + 1e-6), "isa \(level) dup \(i)")
+            }
+        }
+        // Causal softmax rows: row r sees first_visible + r columns; the log-sum-exp is kept.
+        let rows = 5, cols = 21, ld = 24, firstVisible = 17
+        let scores = rng.floats(rows * ld, scale: 8)
+        for level in isaLevels {
+            var p = scores, lse = [Float](repeating: 0, count: rows * 2)
+            withISA(level) { ck_causal_softmax(&p, Int64(rows), Int64(cols), Int64(ld), Int64(firstVisible), &lse, 2) }
+            var again = scores
+            withISA(level) { ck_causal_exp(&again, Int64(rows), Int64(cols), Int64(ld), Int64(firstVisible), lse, 2) }
+            for r in 0..<rows {
+                let visible = min(firstVisible + r, cols)
+                let row = (0..<visible).map { Double(scores[r * ld + $0]) }
+                let m = row.max()!, z = row.map { exp($0 - m) }.reduce(0, +)
+                #expect(abs(Double(lse[r * 2]) - (m + log(z))) <= 1e-5 * abs(m + log(z)) + 1e-6, "isa \(level) lse row \(r)")
+                for j in 0..<cols {
+                    let ref = j < visible ? exp(row[j] - m) / z : 0
+                    #expect(abs(Double(p[r * ld + j]) - ref) <= 2e-6 * ref + 1e-30, "isa \(level) p[\(r), \(j)]")
+                    #expect(abs(Double(again[r * ld + j]) - ref) <= 1e-5 * ref + 1e-30, "isa \(level) recomputed p[\(r), \(j)]")
+                }
+            }
+        }
+        // Log-softmax over a vocabulary walked in two blocks: the online log-sum-exp, the target logits, and the
+        // backward's dlp · (onehot − p).
+        let vRows = 3, v = 50, split = 23
+        let logits = rng.floats(vRows * v, scale: 10)
+        let targets: [Int32] = [0, 22, 49]
+        let dlp: [Float] = [1, -0.5, 2]
+        for level in isaLevels {
+            var runMax = [Float](repeating: -.infinity, count: vRows), runSum = [Float](repeating: 0, count: vRows)
+            var target = [Float](repeating: 0, count: vRows), rescale = target
+            for (v0, width) in [(0, split), (split, v - split)] {
+                var block = (0..<vRows).flatMap { r in logits[(r * v + v0)..<(r * v + v0 + width)] }
+                withISA(level) {
+                    ck_logsoftmax_block_forward(&block, Int64(vRows), Int64(width), Int64(v0), targets, &runMax, &runSum, &target, &rescale)
+                }
+            }
+            for r in 0..<vRows {
+                let row = (0..<v).map { Double(logits[r * v + $0]) }
+                let m = row.max()!, lseRef = m + log(row.map { exp($0 - m) }.reduce(0, +))
+                let lse = Double(runMax[r]) + log(Double(runSum[r]))
+                #expect(abs(lse - lseRef) <= 1e-5 * abs(lseRef) + 1e-6, "isa \(level) lse row \(r)")
+                #expect(target[r] == logits[r * v + Int(targets[r])], "isa \(level) target row \(r)")
+                var grad = Array(logits[(r * v)..<(r * v + v)])
+                let lseF = [Float(lseRef)]
+                withISA(level) { ck_logsoftmax_block_backward(&grad, 1, Int64(v), 0, [targets[r]], lseF, [dlp[r]]) }
+                for j in 0..<v {
+                    let ref = Double(dlp[r]) * ((j == Int(targets[r]) ? 1 : 0) - exp(row[j] - lseRef))
+                    #expect(abs(Double(grad[j]) - ref) <= 1e-5 * abs(Double(dlp[r])), "isa \(level) dlogits[\(r), \(j)]")
+                }
             }
         }
     }
@@ -358,7 +448,7 @@ let linearCases: [LinearCase] = [
             var yr = [Float](repeating: 0, count: rows * dim)
             ck_rmsnorm(xr, wr, &yr, Int64(rows), Int64(dim), 1e-6)
             var ys = [Float](repeating: 0, count: g.count)
-            ck_silu_mul(g, u, &ys, Int64(g.count))
+            ck_swiglu_forward(g, u, &ys, nil, Int64(g.count))
             var yq = xq
             ck_rope(&yq, Int64(ntok), Int64(heads), Int64(hd), pos, 1_000_000)
             var ya = [Float](repeating: 0, count: heads * hd)

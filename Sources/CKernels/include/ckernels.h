@@ -3,13 +3,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// CPU kernels of the inference engine. All tensors are row-major float32 unless stated otherwise;
-// bf16 values are raw uint16 bits (the upper half of a float32). Every kernel gives bit-identical
-// results for any thread count; results may differ in the last bits between ISA levels.
+// CPU kernels of the inference and training engines, one source file per op family (forward and backward
+// side by side). All tensors are row-major float32 unless stated otherwise; bf16 values are raw uint16 bits
+// (the upper half of a float32). Every kernel gives bit-identical results for any thread count; results may
+// differ in the last bits between ISA levels.
 //
 // Kernels may be called from any thread; those that use the thread pool run one at a time (a call
 // waits for the one in progress). Environment: CK_NUM_THREADS (initial pool size), CK_SPIN_US (how
-// long idle workers spin before sleeping, default 200), CK_ISA=scalar|avx2|avx512 (cap the ISA).
+// long idle workers spin before sleeping, default 200), CK_ISA=scalar|avx2|avx512 (cap the ISA). Kernels
+// with SIMD code have an AVX-512, an AVX2 and a plain C path and take the one ck_isa_level() names; the
+// others are plain C that the compiler vectorises.
 
 // ---- Conversions (convert.c) ----
 
@@ -51,15 +54,43 @@ void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float 
 void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bias, float *y,
                    int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
 
-// ---- Elementwise and normalisation (elementwise.c) ----
+// ---- RMSNorm (rmsnorm.c) ----
 
 /// RMSNorm as Qwen2RMSNorm in float32: y[r] = (x[r] / sqrt(mean(x[r]²) + eps)) * weight for each of
 /// `rows` rows of `dim` floats. y may alias x.
 void ck_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int64_t dim, float eps);
-/// out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]. out may alias gate or up.
-void ck_silu_mul(const float *gate, const float *up, float *out, int64_t n);
+
+// ---- SwiGLU (swiglu.c) ----
+
+/// act[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]; sigmoid (NULL when not wanted)
+/// receives σ(gate[i]) = 1 / (1 + exp(-gate[i])), which backward reuses. act may alias gate or up.
+void ck_swiglu_forward(const float *gate, const float *up, float *act, float *sigmoid, int64_t n);
+/// dgate = dact · up · σ · (1 + gate·(1 − σ)); dup = dact · gate · σ (written, not added). dgate may alias
+/// dact, dup may alias sigmoid.
+void ck_swiglu_backward(const float *gate, const float *up, const float *sigmoid, const float *dact, float *dgate,
+                        float *dup, int64_t n);
+
+// ---- Softmax and log-softmax (softmax.c); single-threaded ----
+
 /// Softmax of n floats in place, max-subtracted (relative error of exp ≤ 1e-6). -inf entries give 0.
 void ck_softmax_inplace(float *x, int64_t n);
+/// Largest of n > 0 values.
+float ck_max(const float *x, int64_t n);
+/// y[i] = exp(x[i] - shift); returns the sum of y. x and y may alias.
+float ck_exp_sum(const float *x, float shift, float *y, int64_t n);
+/// Online log-sum-exp over one vocabulary block of logits [rows, cols] (row stride cols), rows of the running
+/// max/sum. On return logits[r, j] = exp(logit - run_max[r]) (the updated running max), and rescale[r] (nullable) is
+/// the factor the previous running sum was multiplied by (0 on the first block). target_logit[r] receives the logit
+/// of targets[r] - v0 when it lies in the block.
+void ck_logsoftmax_block_forward(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets,
+                                 float *run_max, float *run_sum, float *target_logit, float *rescale);
+/// Gradient of log-probs through one vocabulary block (the block's logits on entry):
+/// logits[r, j] = dlp[r] * ([v0 + j == targets[r]] - exp(logits[r, j] - lse[r])).
+void ck_logsoftmax_block_backward(float *logits, int64_t rows, int64_t cols, int64_t v0, const int32_t *targets,
+                                  const float *lse, const float *dlp);
+
+// ---- Rotary embedding (rope.c) ----
+
 /// Rotary embedding in place on x [ntok, nheads, head_dim] (head_dim even), token t at position
 /// positions[t], Hugging Face `rotate_half` pairing (i, i + head_dim/2). Angles are formed as HF does in
 /// float32 (inv_freq = 1 / theta^(2i/head_dim), angle = pos·inv_freq); their cos and sin are computed in
@@ -81,6 +112,19 @@ void ck_attention_decode(const float *q, const float *k_cache, const float *v_ca
 void ck_attention_decode_batch(int64_t B, const float *q, const float *const *k_caches,
                                const float *const *v_caches, int64_t kv_stride, const int64_t *lengths,
                                int64_t H, int64_t KVH, int64_t D, float *out);
+
+/// Training attention's causal softmax over a block of score rows p [rows, ld] (scores on entry, probabilities
+/// on return): row r keeps its first first_visible + r values (capped at cols) and is 0 after them;
+/// lse[r * lse_stride] (nullable) receives the log-sum-exp of the visible scores. Single-threaded.
+void ck_causal_softmax(float *p, int64_t rows, int64_t cols, int64_t ld, int64_t first_visible, float *lse,
+                       int64_t lse_stride);
+/// Recomputes those probabilities from the kept log-sum-exps: p[r, j] = exp(p[r, j] - lse[r * lse_stride]) where
+/// visible, 0 after.
+void ck_causal_exp(float *p, int64_t rows, int64_t cols, int64_t ld, int64_t first_visible, const float *lse,
+                   int64_t lse_stride);
+/// Softmax backward through the causal rows: ds[r, j] = p[r, j] * (ds[r, j] - delta[r]) where visible, 0 after.
+void ck_causal_softmax_backward(const float *p, float *ds, int64_t rows, int64_t cols, int64_t ld,
+                                int64_t first_visible, const float *delta);
 
 // ---- Measurement (bandwidth.c) ----
 

@@ -9,9 +9,9 @@ package enum Ops {
         ck_rmsnorm(x, weight, y, Int64(rows), Int64(dim), eps)
     }
 
-    /// out = silu(gate) · up, elementwise over n values.
+    /// out = silu(gate) · up, elementwise over n values (SwiGLU forward; out may alias gate or up).
     package static func siluMul(_ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
-        ck_silu_mul(gate, up, out, Int64(n))
+        ck_swiglu_forward(gate, up, out, nil, Int64(n))
     }
 
     /// Numerically stable softmax of n values in place.

@@ -16,7 +16,11 @@ public func buildRouter(_ service: SafetyService) -> Router<AppRequestContext> {
     let v1 = router.group("v1").add(middleware: AuthMiddleware(keys: service.database.apiKeys, limiter: service.limiter))
     ScoreController(service: service).addRoutes(to: v1)
     RequestsController(service: service).addRoutes(to: v1)
-    AdminController(service: service).addRoutes(to: v1)
+    KeysController(service: service).addRoutes(to: v1)
+    StatsController(service: service).addRoutes(to: v1)
+    RunsController(service: service).addRoutes(to: v1)
+    AdaptersController(service: service).addRoutes(to: v1)
+    AuditController(service: service).addRoutes(to: v1)
     routes.set(router.routes.map { (path: "\($0.path)", method: $0.method) })
     return router
 }
@@ -31,8 +35,8 @@ public func buildApplication(_ service: SafetyService, services: [any Service] =
         logger: service.logger)
 }
 
-/// Turns every error into the API's JSON error shape: ours pass through, the router's (404, 405, 413) get a code,
-/// storage constraint failures become 400/409, anything else a 500 that is logged but not leaked.
+/// Turns every error into the API's JSON error shape: the router's (404, 405 with `Allow`, 413) get a code here; every
+/// other error goes through the one map from domain errors to API errors (`APIError(_:logger:path:)`, API/ErrorMap.swift).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let logger: Logger
@@ -41,8 +45,6 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let e as APIError {
-            throw e
         } catch let e as HTTPError {
             // A path that exists with other methods: 405 and the methods it has, not 404.
             if e.status == .notFound, let allowed = routes.methods(for: request.uri.path), !allowed.contains(request.method) {
@@ -59,25 +61,8 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             let message = e.body ?? (e.status == .notFound ? "no route for \(request.method) \(request.uri.path)" : e.status.reasonPhrase)
             throw APIError(e.status, code: code, message, headers: e.headers)
-        } catch let e as StorageError {
-            switch e {
-            case .constraintViolation(let v):
-                throw APIError(.conflict, code: "constraint_violation", "the change breaks a database rule: \(v)")
-            case .notFound(let entity, let id):
-                throw APIError.notFound("no \(entity) with id \(id)")
-            case .invalidTransition(let id, let from, let to):
-                throw APIError(.conflict, code: "invalid_transition", "training run \(id) cannot go from \(from) to \(to)")
-            case .invalidCursor:
-                throw APIError.badRequest("invalid_cursor", "the cursor is not valid")
-            case .closed:
-                throw APIError(.serviceUnavailable, code: "shutting_down", "the service is shutting down", headers: [.retryAfter: "5"])
-            default:
-                logger.error("storage error", metadata: ["error": "\(e)", "path": "\(request.uri.path)"])
-                throw APIError(.internalServerError, code: "storage_error", "the database failed; the request was not applied")
-            }
         } catch {
-            logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            throw APIError(.internalServerError, code: "internal_error", "an internal error occurred; it has been logged")
+            throw APIError(error, logger: logger, path: request.uri.path)
         }
     }
 }

@@ -157,7 +157,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         guard windowTokens >= 0, windowOverlapTokens >= 0 else {
             throw ConfigurationError(message: "window_tokens and window_overlap_tokens must not be negative (window_tokens 0 = the model's context)")
         }
-        do { _ = try verdictPolicy() } catch let e as APIError { throw ConfigurationError(message: "verdict policy: \(e.message)") }
+        _ = try verdictPolicy()
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
         if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }
         guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainMaxYieldSeconds >= 0 else {
@@ -177,13 +177,17 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 extension ServiceConfiguration {
     /// The verdict policy in force when a request brings none of its own.
     func verdictPolicy() throws -> VerdictPolicy {
+        func refuse(_ message: String) -> ConfigurationError { ConfigurationError(message: "verdict policy: \(message)") }
         let base = VerdictPolicy(blockBelow: verdictBlockBelow, reviewBelow: verdictReviewBelow, minConfidence: Float(verdictMinConfidence))
-        if let problem = base.problems().first { throw APIError.badRequest("invalid_policy", problem) }
+        if let problem = base.problems().first { throw refuse(problem) }
         guard !verdictThresholds.isEmpty else { return base }
-        let value: JSONValue
-        do { value = try JSONValue(jsonText: verdictThresholds) } catch {
-            throw APIError.badRequest("invalid_policy", "verdict_thresholds is not valid JSON")
+        do {
+            let override = try RequestBody.decode(PolicyOverride?.self, from: Data(verdictThresholds.utf8), root: "verdict_thresholds")
+            return try override?.apply(to: base) ?? base
+        } catch let e as RequestError {
+            throw refuse(e.message)
+        } catch {
+            throw refuse("verdict_thresholds is not valid JSON")
         }
-        return try VerdictInput.apply(value, to: base, path: "verdict_thresholds")
     }
 }

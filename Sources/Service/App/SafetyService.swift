@@ -99,7 +99,7 @@ public final class SafetyService: Sendable {
     }
 
     /// Makes a registered adapter (or the base model, for nil) serve new requests. The adapter is loaded and checked
-    /// against the model first; if that fails nothing changes and the error says why.
+    /// against the model first; if that fails nothing changes and the `ServiceError` says why.
     public func activateAdapter(id: String?, by keyID: Int64?) async throws -> Storage.Adapter? {
         try await swapLock.withLock {
             guard let id else {
@@ -109,18 +109,16 @@ public final class SafetyService: Sendable {
                 try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: "base", details: nil)
                 return nil
             }
-            guard let record = try await database.adapters.get(id: id) else { throw APIError.notFound("no adapter with id \(id)") }
+            guard let record = try await database.adapters.get(id: id) else { throw ServiceError.adapterNotFound(id: id) }
             let onDisk = try AdapterFolder.contentHash(of: URL(fileURLWithPath: record.path))
             guard onDisk == record.contentHash else {
-                throw APIError(.unprocessableContent, code: "adapter_modified",
-                               "adapter \(id) cannot be activated: its files in \(record.path) changed since it was registered "
-                                   + "(content hash \(onDisk.prefix(12))…, registered \(record.contentHash.prefix(12))…)")
+                throw ServiceError.adapterModified(id: id, path: record.path, onDisk: onDisk, registered: record.contentHash)
             }
             let adapter: LoRAAdapter
             do {
                 adapter = try LoRAAdapter.load(directory: URL(fileURLWithPath: record.path), model: scorer.model, id: record.id)
             } catch {
-                throw APIError(.unprocessableContent, code: "adapter_invalid", "adapter \(id) cannot be activated: \(error)")
+                throw ServiceError.adapterInvalid(id: id, reason: "\(error)")
             }
             let activated = try await database.adapters.activate(id: id)
             scorer.setAdapter(adapter)

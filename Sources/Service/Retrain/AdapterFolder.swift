@@ -13,7 +13,7 @@ public enum AdapterFolder {
         var bytes: [UInt8] = []
         for name in files {
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
-                throw APIError(.unprocessableContent, code: "adapter_invalid", "adapter folder \(directory.path) has no \(name)")
+                throw ServiceError.adapterFilesMissing(folder: directory.path, file: name)
             }
             bytes += data
         }

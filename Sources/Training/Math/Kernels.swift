@@ -1,7 +1,7 @@
 import CBLAS
+import CKernels
 import Foundation
 import Scoring
-import TrainingKernels
 
 /// Dense products the backward passes need beyond `Linear`'s, and vectorised elementwise helpers.
 /// Every matrix is row-major Float32; `ld*` are row strides.
@@ -66,17 +66,17 @@ enum Blas {
     }
 }
 
-/// Vectorised exp-based loops live in the TrainingKernels C target (AVX-512 intrinsics with a scalar fallback):
+/// Vectorised exp-based loops live in the CKernels C target (AVX-512, AVX2 and plain C paths):
 /// attention, SwiGLU and the vocabulary log-softmax evaluate hundreds of millions of exponentials per training step,
 /// and neither libm's scalar `expf` nor Swift's generic SIMD types keep up with them.
 enum FastMath {
     /// y[i] = exp(x[i] − shift), returning Σ y[i]. x and y may alias.
     @inline(__always)
     static func expShifted(_ x: UnsafePointer<Float>, shift: Float, into y: UnsafeMutablePointer<Float>, count n: Int) -> Float {
-        tk_exp_sum(x, shift, y, Int64(n))
+        ck_exp_sum(x, shift, y, Int64(n))
     }
 
     /// max of n > 0 values.
     @inline(__always)
-    static func max(_ x: UnsafePointer<Float>, count n: Int) -> Float { tk_max(x, Int64(n)) }
+    static func max(_ x: UnsafePointer<Float>, count n: Int) -> Float { ck_max(x, Int64(n)) }
 }

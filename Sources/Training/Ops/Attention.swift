@@ -1,6 +1,6 @@
+import CKernels
 import Foundation
 import Scoring
-import TrainingKernels
 
 /// Causal grouped-query attention of one sequence over itself (no KV cache): query head h reads key/value head
 /// h / (H / KVH). Forward keeps only each row's log-sum-exp; backward recomputes the probabilities from q, k and it
@@ -55,7 +55,7 @@ enum AttentionOp {
                     // p = q · k[0 ..< t1]ᵀ · scale, then causal softmax per head
                     Blas.gemmNT(m: m, n: t1, k: D, alpha: s.scale, a: qs, lda: D, b: kg, ldb: s.kvDim, beta: 0, c: p, ldc: t1)
                     for j in 0..<G {
-                        tk_causal_softmax(p + j * rows * t1, Int64(rows), Int64(t1), Int64(t1), Int64(t0 + 1),
+                        ck_causal_softmax(p + j * rows * t1, Int64(rows), Int64(t1), Int64(t1), Int64(t0 + 1),
                                           lse.map { $0 + t0 * s.H + g * G + j }, Int64(s.H))
                     }
                     // out = p · v[0 ..< t1]
@@ -91,14 +91,14 @@ enum AttentionOp {
                     for i in 0..<m { delta[i] = Blas.dot(dos + i * D, os + i * D, count: D) }
                     Blas.gemmNT(m: m, n: t1, k: D, alpha: s.scale, a: qs, lda: D, b: kg, ldb: s.kvDim, beta: 0, c: p, ldc: t1)
                     for j in 0..<G {
-                        tk_causal_exp(p + j * rows * t1, Int64(rows), Int64(t1), Int64(t1), Int64(t0 + 1), lse + t0 * s.H + g * G + j, Int64(s.H))
+                        ck_causal_exp(p + j * rows * t1, Int64(rows), Int64(t1), Int64(t1), Int64(t0 + 1), lse + t0 * s.H + g * G + j, Int64(s.H))
                     }
                     // dv[0 ..< t1] += Pᵀ · dout
                     Blas.gemmTN(m: t1, n: D, k: m, a: p, lda: t1, b: dos, ldb: D, beta: 1, c: dv + g * D, ldc: s.kvDim)
                     // dP = dout · v[0 ..< t1]ᵀ, then dS in place
                     Blas.gemmNT(m: m, n: t1, k: D, a: dos, lda: D, b: vg, ldb: s.kvDim, beta: 0, c: dp, ldc: t1)
                     for j in 0..<G {
-                        tk_causal_softmax_backward(p + j * rows * t1, dp + j * rows * t1, Int64(rows), Int64(t1), Int64(t1), Int64(t0 + 1), delta + j * rows)
+                        ck_causal_softmax_backward(p + j * rows * t1, dp + j * rows * t1, Int64(rows), Int64(t1), Int64(t1), Int64(t0 + 1), delta + j * rows)
                     }
                     // dk[0 ..< t1] += scale · dSᵀ · q (before qs is overwritten with dq)
                     Blas.gemmTN(m: t1, n: D, k: m, alpha: s.scale, a: dp, lda: t1, b: qs, ldb: D, beta: 1, c: dk + g * D, ldc: s.kvDim)

@@ -1,6 +1,6 @@
+import CKernels
 import Foundation
 import Scoring
-import TrainingKernels
 
 /// The LM head and log-softmax over the vocabulary at selected positions only:
 /// logprob[n] = (h[n] · Wᵀ)[target[n]] − logsumexp(h[n] · Wᵀ).
@@ -45,7 +45,7 @@ enum LogSoftmaxOp {
                 while n0 < N {
                     let np = min(P, N - n0)
                     Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: probs, ldc: vb)
-                    tk_lse_block(probs, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, runMax + n0, runSum + n0, logprobs + n0,
+                    ck_logsoftmax_block_forward(probs, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, runMax + n0, runSum + n0, logprobs + n0,
                                  expectation == nil ? nil : rescale + n0)
                     if let e = expectation {
                         // e ← e · rescale + exp(logits − max) · W_block
@@ -97,7 +97,7 @@ enum LogSoftmaxOp {
                 while n0 < N {
                     let np = min(P, N - n0)
                     Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: dLogits, ldc: vb)
-                    tk_logsoftmax_block_backward(dLogits, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, lse + n0, dLogprobs + n0)
+                    ck_logsoftmax_block_backward(dLogits, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, lse + n0, dLogprobs + n0)
                     if let dh {
                         Blas.gemmNN(m: np, n: C, k: vb, a: dLogits, lda: vb, b: w, ldb: C, beta: 1, c: dh + n0 * C, ldc: C)
                     }
