@@ -60,6 +60,9 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     /// Replay per run: at most this many older human labels, and this many seed-corpus lines.
     public var retrainReplayHuman = 200
     public var retrainReplaySeed = 200
+    /// Seed-corpus lines most like the new corrections (`ReplaySelection`), replayed beside the random sample: the
+    /// look-alikes a new domain is confused with, with their own labels.
+    public var retrainReplaySimilar = 400
     /// Labelled JSONL the replay sample is drawn from (the project's seed corpus); empty or missing = none.
     public var seedCorpusPath = "data/corpus-v2/train.jsonl"
     /// Labelled JSONL of texts outside the corrections (the seed corpus's validation split): a fixed sample of it is
@@ -102,6 +105,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("retrain_held_out_fraction", \.retrainHeldOutFraction),
         ConfigurationKey("retrain_replay_human", \.retrainReplayHuman),
         ConfigurationKey("retrain_replay_seed", \.retrainReplaySeed),
+        ConfigurationKey("retrain_replay_similar", \.retrainReplaySimilar),
         ConfigurationKey("seed_corpus_path", \.seedCorpusPath),
         ConfigurationKey("retrain_control_path", \.retrainControlPath),
         ConfigurationKey("retrain_config_path", \.retrainConfigPath),
@@ -160,7 +164,8 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         _ = try verdictPolicy()
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
         if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }
-        guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainMaxYieldSeconds >= 0 else {
+        guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainReplaySimilar >= 0,
+              retrainMaxYieldSeconds >= 0 else {
             throw ConfigurationError(message: "retrain_min_corrections, retrain_replay_* and retrain_max_yield_seconds must not be negative")
         }
         guard retrainHeldOutFraction > 0, retrainHeldOutFraction < 1 else {

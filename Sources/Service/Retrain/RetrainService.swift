@@ -269,9 +269,15 @@ public struct RetrainService: Service {
         var rng = SplitMix64(seed: UInt64(runID) &* 0x9E37_79B9)
         let older = Array(train.filter { $0.correction.id <= since }.shuffled(using: &rng).prefix(cfg.retrainReplayHuman))
         var seed: [ScoringExample] = []
-        if cfg.retrainReplaySeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
+        let wantSeed = cfg.retrainReplaySeed + cfg.retrainReplaySimilar
+        if wantSeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
             let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
-            seed = Array(lines.shuffled(using: &rng).prefix(cfg.retrainReplaySeed))
+            // The seed texts most like the new corrections (with their own labels: the look-alikes the domain is
+            // confused with), then a random sample of the rest.
+            let near = ReplaySelection.neighbours(of: fresh.map(\.text), in: lines.map(\.text), limit: cfg.retrainReplaySimilar)
+            let taken = Set(near)
+            seed = near.map { lines[$0] }
+                + Array(lines.indices.filter { !taken.contains($0) }.shuffled(using: &rng).prefix(cfg.retrainReplaySeed).map { lines[$0] })
         }
         // The control set is the same texts in every run (a fixed seed), so runs compare on one yardstick.
         var control: [ScoringExample] = []
