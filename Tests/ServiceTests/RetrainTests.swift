@@ -149,6 +149,55 @@ enum LearningModel {
         }
     }
 
+    /// The replay beside new corrections: the seed texts most like them (the look-alikes), then seed texts flagged on
+    /// the dimensions they flag (with their own severities), then a random sample; never the corrected texts themselves.
+    @Test func theReplayHoldsTheLookAlikesAndTheCorrectedDimensionsOwnTexts() async throws {
+        func line(_ text: String, commercial: Int = 100, bias: Int = 100) -> String {
+            var scores = Dimension.allCases.map { "\"\($0.key)\": 100" }
+            scores[Dimension.commercial.index] = "\"\(Dimension.commercial.key)\": \(commercial)"
+            scores[Dimension.bias.index] = "\"\(Dimension.bias.key)\": \(bias)"
+            return #"{"text": "\#(text)", "scores": {\#(scores.joined(separator: ", "))}, "reasoning": "种子语料。"}"#
+        }
+        let lookAlike = "我的QQ号是3194704877，快递到了请联系我。"
+        let spam = ["刷单兼职日结，详情咨询客服。", "低价代购名牌包，欢迎选购。", "贷款秒批，无需抵押。"]
+        let insults = (0..<20).map { "第\($0)条侮辱性言论。" }
+        let filler = (0..<60).map { "第\($0)天的天气预报：晴转多云。" }
+        let seedLines = [line(lookAlike)] + spam.map { line($0, commercial: 35) } + insults.map { line($0, bias: 30) } + filler.map { line($0) }
+        let seedFile = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString).jsonl")
+        try Data(seedLines.joined(separator: "\n").utf8).write(to: seedFile)
+        let t = try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
+            c.maxNewTokens = 400
+            c.seedCorpusPath = seedFile.path
+            c.retrainReplaySimilar = 1
+            c.retrainReplayPerDimension = 3
+            c.retrainReplaySeed = 5
+            c.retrainHeldOutFraction = 0.001  // every ad is a training correction
+        }
+        defer { Task { await t.close() } }
+        try await t.application.test(.router) { client in
+            let ads = ["出售游戏账号，加QQ 3194704877 私聊。", "高价回收账号，加QQ 3194704877。", "代练上分加QQ 3194704877。",
+                       "出售外挂，加QQ 3194704877。", "游戏币批发，加QQ 3194704877。", "卖号，QQ 3194704877。"]
+            var scores = Dimension.allCases.map { "\"\($0.key)\": 100" }
+            scores[Dimension.commercial.index] = "\"\(Dimension.commercial.key)\": 35"
+            for text in ads {
+                let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "\#(text)"}"#)
+                let id = try #require(r.body["id"] as? String)
+                let c = try await client.call(.post, "/v1/requests/\(id)/corrections", key: t.reviewerKey,
+                                              json: #"{"scores": {\#(scores.joined(separator: ", "))}, "reasoning": "群聊广告引流。"}"#)
+                #expect(c.status == .created || c.status == .ok, "\(c.body)")
+            }
+            let (inputs, _) = try await RetrainService(service: t.service).gatherInputs(runID: 1, config: t.service.configuration)
+            let replayed = inputs.replay.map(\.text)
+            #expect(replayed.count == 1 + 3 + 5, "\(replayed)")
+            #expect(replayed.first == lookAlike, "the nearest seed text first: \(replayed)")
+            // Commercial is the only dimension the corrections flag: all three of its seed texts, and no insult
+            // beyond what the random sample happens to draw.
+            #expect(Set(replayed[1..<4]) == Set(spam), "\(replayed)")
+            #expect(Set(replayed).count == replayed.count)
+            #expect(!replayed.contains { ads.contains($0) })
+        }
+    }
+
     /// A long document a reviewer corrected as a whole (serving scored it in windows) is longer than the model's
     /// context: it is left out of the run's training data instead of reaching the engine (which would stop the process).
     @Test func correctionsOfTextsPastTheContextAreLeftOutNotFatal() async throws {

@@ -63,6 +63,9 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     /// Seed-corpus lines most like the new corrections (`ReplaySelection`), replayed beside the random sample: the
     /// look-alikes a new domain is confused with, with their own labels.
     public var retrainReplaySimilar = 400
+    /// For each dimension the new corrections flag, this many seed-corpus lines flagged on it (with their own
+    /// severities), so a new context for a dimension does not move what the model knows of it.
+    public var retrainReplayPerDimension = 150
     /// Labelled JSONL the replay sample is drawn from (the project's seed corpus); empty or missing = none.
     public var seedCorpusPath = "data/corpus-v2/train.jsonl"
     /// Labelled JSONL of texts outside the corrections (the seed corpus's validation split): a fixed sample of it is
@@ -106,6 +109,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("retrain_replay_human", \.retrainReplayHuman),
         ConfigurationKey("retrain_replay_seed", \.retrainReplaySeed),
         ConfigurationKey("retrain_replay_similar", \.retrainReplaySimilar),
+        ConfigurationKey("retrain_replay_per_dimension", \.retrainReplayPerDimension),
         ConfigurationKey("seed_corpus_path", \.seedCorpusPath),
         ConfigurationKey("retrain_control_path", \.retrainControlPath),
         ConfigurationKey("retrain_config_path", \.retrainConfigPath),
@@ -165,7 +169,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
         if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }
         guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainReplaySimilar >= 0,
-              retrainMaxYieldSeconds >= 0 else {
+              retrainReplayPerDimension >= 0, retrainMaxYieldSeconds >= 0 else {
             throw ConfigurationError(message: "retrain_min_corrections, retrain_replay_* and retrain_max_yield_seconds must not be negative")
         }
         guard retrainHeldOutFraction > 0, retrainHeldOutFraction < 1 else {

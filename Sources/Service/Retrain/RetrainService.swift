@@ -269,15 +269,23 @@ public struct RetrainService: Service {
         var rng = SplitMix64(seed: UInt64(runID) &* 0x9E37_79B9)
         let older = Array(train.filter { $0.correction.id <= since }.shuffled(using: &rng).prefix(cfg.retrainReplayHuman))
         var seed: [ScoringExample] = []
-        let wantSeed = cfg.retrainReplaySeed + cfg.retrainReplaySimilar
+        let wantSeed = cfg.retrainReplaySeed + cfg.retrainReplaySimilar + cfg.retrainReplayPerDimension
         if wantSeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
             let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
-            // The seed texts most like the new corrections (with their own labels: the look-alikes the domain is
-            // confused with), then a random sample of the rest.
-            let near = ReplaySelection.neighbours(of: fresh.map(\.text), in: lines.map(\.text), limit: cfg.retrainReplaySimilar)
-            let taken = Set(near)
-            seed = near.map { lines[$0] }
-                + Array(lines.indices.filter { !taken.contains($0) }.shuffled(using: &rng).prefix(cfg.retrainReplaySeed).map { lines[$0] })
+            // 1. The seed texts most like the new corrections, with their own labels: the look-alikes the domain is
+            //    confused with.
+            var picked = ReplaySelection.neighbours(of: fresh.map(\.text), in: lines.map(\.text), limit: cfg.retrainReplaySimilar)
+            var taken = Set(picked)
+            // 2. For each dimension the corrections flag, seed texts flagged on it, with their own severities: a new
+            //    context for a dimension must not move what the model already knows of it.
+            let flagged = Dimension.allCases.filter { d in fresh.contains { $0.correction.scores[d] < 100 } }
+            for d in flagged {
+                let carriers = lines.indices.filter { !taken.contains($0) && lines[$0].reference.scores[d] < 100 }.shuffled(using: &rng)
+                for i in carriers.prefix(cfg.retrainReplayPerDimension) where taken.insert(i).inserted { picked.append(i) }
+            }
+            // 3. A random sample of the rest.
+            picked += lines.indices.filter { !taken.contains($0) }.shuffled(using: &rng).prefix(cfg.retrainReplaySeed)
+            seed = picked.map { lines[$0] }
         }
         // The control set is the same texts in every run (a fixed seed), so runs compare on one yardstick.
         var control: [ScoringExample] = []
