@@ -38,12 +38,7 @@ import Training
         try await t.application.test(.live) { client in
             let port = try #require(client.port)
             try await Browser.run { browser in
-                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
-                try await browser.waitFor(testID: "signin-key", timeout: 30)
-                try await browser.type("signin-key", reviewer.secret)
-                try await browser.click("signin-submit")
-                try await browser.waitFor(testID: "nav-review", timeout: 30)
-                try await browser.navigate(to: "http://127.0.0.1:\(port)/#/requests/\(stored.id)")
+                try await signIn(browser, port: port, key: reviewer.secret, then: "#/requests/\(stored.id)")
                 try await browser.waitFor(testID: "detail-windows", timeout: 30)
                 #expect(try await browser.count("detail-window") == 3)
                 // The marked span is the deciding window's, shown as text (the <i> is not markup).
@@ -98,12 +93,7 @@ import Training
         try await t.application.test(.live) { client in
             let port = try #require(client.port)
             try await Browser.run { browser in
-                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
-                try await browser.waitFor(testID: "signin-key", timeout: 30)
-                try await browser.type("signin-key", t.adminKey)
-                try await browser.click("signin-submit")
-                try await browser.waitFor(testID: "nav-review", timeout: 30)
-                try await browser.navigate(to: "http://127.0.0.1:\(port)/#/runs/\(run.id)")
+                try await signIn(browser, port: port, key: t.adminKey, then: "#/runs/\(run.id)")
                 try await browser.waitFor(testID: "run-state", timeout: 30)
                 try await browser.waitFor(testID: "run-eval-flags", timeout: 30)
                 func cell(_ table: String, _ pair: String) async throws -> String {
@@ -295,4 +285,14 @@ import Training
         }
         print("dashboard end-to-end screenshots: \(shots.path)")
     }
+}
+
+/// Opens the dashboard, signs in with `key` and goes to `hash` (e.g. "#/runs/3").
+func signIn(_ browser: Browser, port: Int, key: String, then hash: String) async throws {
+    try await browser.navigate(to: "http://127.0.0.1:\(port)/")
+    try await browser.waitFor(testID: "signin-key", timeout: 30)
+    try await browser.type("signin-key", key)
+    try await browser.click("signin-submit")
+    try await browser.waitFor(testID: "nav-review", timeout: 30)
+    try await browser.navigate(to: "http://127.0.0.1:\(port)/\(hash)")
 }

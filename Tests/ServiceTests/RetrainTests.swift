@@ -187,7 +187,7 @@ enum LearningModel {
                 #expect(c.status == .created || c.status == .ok, "\(c.body)")
             }
             let (inputs, _) = try await RetrainService(service: t.service).gatherInputs(runID: 1, config: t.service.configuration)
-            let replayed = inputs.replay.map(\.text)
+            let replayed = inputs.anchor.map(\.text)
             #expect(replayed.count == 1 + 3 + 5, "\(replayed)")
             #expect(replayed.first == lookAlike, "the nearest seed text first: \(replayed)")
             // Commercial is the only dimension the corrections flag: all three of its seed texts, and no insult
@@ -195,6 +195,48 @@ enum LearningModel {
             #expect(Set(replayed[1..<4]) == Set(spam), "\(replayed)")
             #expect(Set(replayed).count == replayed.count)
             #expect(!replayed.contains { ads.contains($0) })
+        }
+    }
+
+    /// The seed-corpus replay is an anchor: by default it is trained on the active model's own answers (the run then
+    /// changes what the corrections teach and little else); "label" trains on the corpus labels instead.
+    @Test func anchorTextsAreTrainedOnTheActiveModelsOwnAnswers() async throws {
+        let seedFile = FileManager.default.temporaryDirectory.appendingPathComponent("seed-\(UUID().uuidString).jsonl")
+        let zero = "{" + Dimension.allCases.map { "\"\($0.key)\": 0" }.joined(separator: ", ") + "}"
+        try Data((0..<6).map { #"{"text": "种子文本\#($0)：天气晴。", "scores": \#(zero), "reasoning": "标注。"}"# }
+            .joined(separator: "\n").utf8).write(to: seedFile)
+        for targets in ["model", "label"] {
+            let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("retrain-\(UUID().uuidString).json")
+            let json = LearningModel.retrainConfig.replacingOccurrences(of: #""rank": 8"#, with: #""anchor_targets": "\#(targets)", "rank": 8"#)
+            try Data(json.utf8).write(to: configFile)
+            let t = try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
+                c.maxNewTokens = 400
+                c.retrainConfigPath = configFile.path
+                c.seedCorpusPath = seedFile.path
+                c.retrainReplaySeed = 6
+                c.retrainReplaySimilar = 0
+                c.retrainReplayPerDimension = 0
+                c.retrainHeldOutFraction = 0.25
+            }
+            try await t.application.test(.router) { client in
+                _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(12))) { _, _ in 100 }
+                #expect(try await client.call(.post, "/v1/admin/retrain", key: t.adminKey).status == .accepted)
+                let run = try await runQueued(t)
+                guard case let .object(m)? = run.metrics else { Issue.record("no metrics: \(run.error ?? "-")"); return }
+                #expect(number(m["anchor"]) == 6, "\(targets): \(m)")
+                // The random model's answers parse for some texts and not others; "label" never asks it.
+                let fromModel = number(m["anchorFromModel"]) ?? -1
+                if targets == "model" {
+                    let points = try await t.service.database.trainingRuns.points(runID: run.id, afterID: 0)
+                    #expect(points.contains { $0.point.phase == "anchor" })
+                    #expect(fromModel >= 0 && fromModel <= 6)
+                    #expect(number(m["sftSamples"]).map { $0 >= (number(m["corrections"]) ?? 0) + fromModel } == true, "\(m)")
+                } else {
+                    #expect(fromModel == 0)
+                    #expect(number(m["sftSamples"]).map { $0 >= (number(m["corrections"]) ?? 0) + 6 } == true, "\(m)")
+                }
+            }
+            await t.close()
         }
     }
 

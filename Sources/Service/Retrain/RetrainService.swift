@@ -293,8 +293,8 @@ public struct RetrainService: Service {
             var fixed = SplitMix64(seed: 0x636F_6E74_726F_6C)
             control = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.retrainControlPath)).shuffled(using: &fixed)
         }
-        let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example) + seed,
-                                   heldOut: try held.map(Self.example), control: control)
+        let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example),
+                                   heldOut: try held.map(Self.example), control: control, anchor: seed)
         return (inputs, maxID)
     }
 

@@ -22,6 +22,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var sftLearningRate: Float = 1e-3
     public var sftMaxSteps: Int?
     public var sftMaxLength = 768
+    /// What the anchor texts (the seed-corpus replay) are trained on: the active model's own answers ("model", the
+    /// default: the run changes what the corrections teach and little else) or their corpus labels ("label").
+    public var anchorTargets: AnchorTargets = .model
     /// Loss weight of the answer's score tokens against the reasoning's (1: every completion token alike).
     public var sftScoreWeight: Float = 4
     /// GRPO on the corrected prompts, continuing the SFT adapter.
@@ -48,7 +51,7 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case rank, alpha, rejectionPrompts = "rejection_prompts", rejection, sftEpochs = "sft_epochs", sftBatchSize = "sft_batch_size"
         case sftLearningRate = "sft_learning_rate", sftMaxSteps = "sft_max_steps", sftMaxLength = "sft_max_length"
-        case sftScoreWeight = "sft_score_weight", controlMaxItems = "control_max_items"
+        case sftScoreWeight = "sft_score_weight", controlMaxItems = "control_max_items", anchorTargets = "anchor_targets"
         case grpoSteps = "grpo_steps", grpoPromptsPerStep = "grpo_prompts_per_step", grpoLearningRate = "grpo_learning_rate", grpo
         case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", gate, seed
     }
@@ -98,6 +101,11 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         try gate.validate()
         do { try grpo.validate() } catch { throw .badConfiguration(error.description) }
     }
+}
+
+/// Where the anchor texts' SFT targets come from.
+public enum AnchorTargets: String, Codable, Sendable, Equatable {
+    case model, label
 }
 
 /// Why a retrain run stopped before a decision.

@@ -12,9 +12,14 @@ public struct RetrainInputs: Sendable {
     /// Labelled texts outside the corrections (the seed corpus's validation split): the candidate must not get worse
     /// on them (the gate's control checks). Empty: no control checks.
     public var control: [ScoringExample]
+    /// Texts outside the corrections whose answers the run should leave as they are (the seed-corpus replay): with
+    /// `anchor_targets` "model" they are trained on the active model's own greedy answers, so the corrections move
+    /// what they teach and little else; with "label", on their labels like `replay`.
+    public var anchor: [ScoringExample]
 
-    public init(corrections: [ScoringExample], replay: [ScoringExample], heldOut: [ScoringExample], control: [ScoringExample] = []) {
-        self.corrections = corrections; self.replay = replay; self.heldOut = heldOut; self.control = control
+    public init(corrections: [ScoringExample], replay: [ScoringExample], heldOut: [ScoringExample], control: [ScoringExample] = [],
+                anchor: [ScoringExample] = []) {
+        self.corrections = corrections; self.replay = replay; self.heldOut = heldOut; self.control = control; self.anchor = anchor
     }
 }
 
@@ -48,6 +53,9 @@ public struct RetrainSummary: Codable, Sendable, Equatable {
     /// Corrections and replay texts left out because their prompt does not fit the model's context with the answer.
     public var tooLongForTraining = 0
     public var replay = 0
+    /// Anchor texts, and how many of them were trained on the active model's own answers.
+    public var anchor = 0
+    public var anchorFromModel = 0
     public var heldOut = 0
     public var evaluated = 0
     /// Control texts evaluated for the gate (0: no control checks).
@@ -115,11 +123,14 @@ public final class RetrainPipeline: @unchecked Sendable {
         var inputs = given
         inputs.corrections = given.corrections.filter(fits)
         inputs.replay = given.replay.filter(fits)
+        inputs.anchor = given.anchor.filter(fits)
         guard !inputs.corrections.isEmpty else { throw RetrainError.noTrainingData }
         var summary = RetrainSummary()
         summary.tooLongForTraining = (given.corrections.count - inputs.corrections.count) + (given.replay.count - inputs.replay.count)
+            + (given.anchor.count - inputs.anchor.count)
         summary.corrections = inputs.corrections.count
         summary.replay = inputs.replay.count
+        summary.anchor = inputs.anchor.count
         summary.heldOut = inputs.heldOut.count
         let similarity = CharNGramTFIDF(corpus: (inputs.corrections + inputs.replay).map(\.reference.reasoning).filter { !$0.isEmpty })
         let reward = ScoringReward(tokenizer: tokenizer, config: config.reward, similarity: similarity)
@@ -154,13 +165,35 @@ public final class RetrainPipeline: @unchecked Sendable {
         summary.rejection = selection.report
         summary.seconds["rejection_sampling"] = Monotonic.seconds() - t0
 
-        // 2. SFT (LoRA) on the selection plus the replay sample, continuing the active adapter.
+        // The anchor texts' targets: the active model's own greedy answers (where they parse), or their labels.
+        t0 = Monotonic.seconds()
+        var anchored: [ScoringExample] = []
+        if !inputs.anchor.isEmpty {
+            switch config.anchorTargets {
+            case .label:
+                anchored = inputs.anchor
+            case .model:
+                hooks.phase("anchor", 1)
+                try checkpoint("anchor")
+                let answers = try evaluate(inputs.anchor, adapter: active)
+                for (e, a) in zip(inputs.anchor, answers) {
+                    guard a.prediction.formatOK, let scores = a.prediction.scores else { continue }
+                    anchored.append(ScoringExample(text: e.text, reference: ScoringReference(scores: scores, reasoning: a.reasoning)))
+                }
+                summary.anchorFromModel = anchored.count
+                hooks.point(RetrainPoint(phase: "anchor", step: 1, total: 1, loss: nil, reward: nil,
+                                         data: ["texts": Double(inputs.anchor.count), "kept": Double(anchored.count)]))
+            }
+        }
+        summary.seconds["anchor"] = Monotonic.seconds() - t0
+
+        // 2. SFT (LoRA) on the selection plus the replay sample and the anchors, continuing the active adapter.
         t0 = Monotonic.seconds()
         let adapter = active ?? LoRAAdapter.fresh(
             id: candidateID, model: model,
             config: LoRAConfig(r: config.rank, alpha: config.alpha, targets: Projection.allCases, baseModel: nil), seed: config.seed)
         let trainable = TrainableQwen2(base: model, adapter: adapter)
-        let replay = inputs.replay.map(Self.withReasoning).enumerated().map { i, e in
+        let replay = (inputs.replay + anchored).map(Self.withReasoning).enumerated().map { i, e in
             SFTExample(item: -1 - i, text: e.text, completion: e.reference.completion, source: .human, reward: nil)
         }
         let samples = (selection.examples + replay).map {
