@@ -187,9 +187,10 @@ enum LearningModel {
                 #expect(c.status == .created || c.status == .ok, "\(c.body)")
             }
             let (inputs, _) = try await RetrainService(service: t.service).gatherInputs(runID: 1, config: t.service.configuration)
-            let replayed = inputs.anchor.map(\.text)
+            // The look-alike is replayed on its label; the dimension's texts and the random sample are anchors.
+            #expect(inputs.replay.map(\.text) == [lookAlike])
+            let replayed = inputs.replay.map(\.text) + inputs.anchor.map(\.text)
             #expect(replayed.count == 1 + 3 + 5, "\(replayed)")
-            #expect(replayed.first == lookAlike, "the nearest seed text first: \(replayed)")
             // Commercial is the only dimension the corrections flag: all three of its seed texts, and no insult
             // beyond what the random sample happens to draw.
             #expect(Set(replayed[1..<4]) == Set(spam), "\(replayed)")

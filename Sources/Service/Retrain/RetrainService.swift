@@ -268,14 +268,17 @@ public struct RetrainService: Service {
         let fresh = train.filter { $0.correction.id > since }
         var rng = SplitMix64(seed: UInt64(runID) &* 0x9E37_79B9)
         let older = Array(train.filter { $0.correction.id <= since }.shuffled(using: &rng).prefix(cfg.retrainReplayHuman))
-        var seed: [ScoringExample] = []
+        var seed: [ScoringExample] = [], lookAlikes: [ScoringExample] = []
         let wantSeed = cfg.retrainReplaySeed + cfg.retrainReplaySimilar + cfg.retrainReplayPerDimension
         if wantSeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
             let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
             // 1. The seed texts most like the new corrections, with their own labels: the look-alikes the domain is
             //    confused with.
-            var picked = ReplaySelection.neighbours(of: fresh.map(\.text), in: lines.map(\.text), limit: cfg.retrainReplaySimilar)
-            var taken = Set(picked)
+            //    They are replayed on their labels (they are there to teach the boundary), the rest as anchors.
+            let near = ReplaySelection.neighbours(of: fresh.map(\.text), in: lines.map(\.text), limit: cfg.retrainReplaySimilar)
+            lookAlikes = near.map { lines[$0] }
+            var taken = Set(near)
+            var picked: [Int] = []
             // 2. For each dimension the corrections flag, seed texts flagged on it, with their own severities: a new
             //    context for a dimension must not move what the model already knows of it.
             let flagged = Dimension.allCases.filter { d in fresh.contains { $0.correction.scores[d] < 100 } }
@@ -293,7 +296,7 @@ public struct RetrainService: Service {
             var fixed = SplitMix64(seed: 0x636F_6E74_726F_6C)
             control = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.retrainControlPath)).shuffled(using: &fixed)
         }
-        let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example),
+        let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example) + lookAlikes,
                                    heldOut: try held.map(Self.example), control: control, anchor: seed)
         return (inputs, maxID)
     }
