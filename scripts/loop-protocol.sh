@@ -30,7 +30,9 @@ for domain in $DOMAINS; do
     *) echo "unknown domain $domain"; exit 1 ;;
   esac
   db="$WORK/$domain"; mkdir -p "$db"
-  cat "$data" "$CONTROL" >"$db/data.jsonl"
+  # The domain's own lines (a file may hold several domains) and the controls, nothing else.
+  source_name=$(echo "$args" | sed -n 's/.*--source \([^ ]*\).*/\1/p')
+  grep -E "\"source\": ?\"$source_name\"" "$data" | cat - "$CONTROL" >"$db/data.jsonl"
   key="cs_proto_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   extra=()
   [ -n "${RETRAIN_CONFIG:-}" ] && extra+=(--set "retrain_config_path=$RETRAIN_CONFIG")
