@@ -1,4 +1,4 @@
-// Linear layers for small batches: y[m, n] = x[m, k] · W[n, k]ᵀ (+ bias), W in bf16 or f32.
+// Linear layers for small batches: y[m, n] = x[m, k] · W[n, k]ᵀ (+ bias), W in bf16, f32 or q8 (8-bit).
 //
 // Decode is bound by reading W, so each thread streams its own contiguous slice of W's rows once and
 // dots every row with all m rows of x (x stays in L1/L2). A block of RN weight rows × RM x rows keeps
@@ -9,6 +9,10 @@
 // bf16 → f32 widening without shuffles: a 32-bit lane holding bf16 pair (w[2j], w[2j+1]) gives
 // w[2j] as lane << 16 and w[2j+1] as lane & 0xffff0000. x is permuted once per call to match: in each
 // block of 32 (AVX-512) or 16 (AVX2) elements the even elements come first, then the odd ones.
+//
+// q8 (like llama.cpp's Q8_0): per block of 32 weights of a row, 32 int8 values and one scale stored as bf16,
+// w = q · scale; rows are padded with zero quants to kq = k rounded up to 32. q · scale is exact in f32 (7 + 8
+// significant bits), so every path multiplies the same dequantized weights; x is zero-padded to kq.
 #include "ck_internal.h"
 #include "ck_simd.h"
 #include <string.h>
@@ -17,12 +21,19 @@ typedef struct {
     const float *x;       // x, or the permuted copy for the bf16 SIMD paths
     int64_t ldx;          // row stride of x (kp for the permuted copy)
     const void *w;
+    const uint16_t *scales; // q8: [n, kq / 32] bf16 block scales
+    int64_t kq;             // q8: row stride of w (k rounded up to a multiple of 32)
     const float *bias;
     float *y;
     int64_t ldy, m, n, k;
     int accumulate;
     int isa;
+    int wt;                 // weight type: WT_F32, WT_BF16, WT_Q8
 } lin_ctx;
+
+enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
+
+static inline float bf16_value(uint16_t b);
 
 // Minimum weight bytes for which splitting the rows across threads pays for the dispatch.
 #define PAR_MIN_BYTES (48 * 1024)
@@ -45,18 +56,40 @@ static inline void store_out(const lin_ctx *c, int64_t i, int64_t j, float dot) 
 
 #if CK_X86
 
-// One block: weight rows j0..<j0+RN against x rows i0..<i0+RM over k in [ka, kb). BF16 selects the
+// One block: weight rows j0..<j0+RN against x rows i0..<i0+RM over k in [ka, kb). WT selects the
 // weight type. A block that does not reach k saves its accumulators in `state`; the next k range
 // resumes from there, so the lanes accumulate in exactly the order of an unsplit pass.
 CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int64_t ka, int64_t kb,
-                                  __m512 *state, const int RM, const int RN, const int BF16) {
+                                  __m512 *state, const int RM, const int RN, const int WT) {
     const int64_t k = c->k, ldx = c->ldx;
     const float *x = c->x + i0 * ldx;
     __m512 acc[16];
     for (int s = 0; s < 16; s++) acc[s] = _mm512_setzero_ps();
     if (ka > 0)
         for (int s = 0; s < RN * RM; s++) acc[s] = state[s];
-    if (BF16) {
+    if (WT == WT_Q8) {
+        // ka and kb are multiples of 32 (or kb = k, and the padded rows run to kq).
+        const int8_t *w = (const int8_t *)c->w + j0 * c->kq;
+        const uint16_t *sc = c->scales + j0 * (c->kq / 32);
+        const int64_t nb = c->kq / 32, kend = kb == k ? c->kq : kb;
+        for (int64_t kk = ka; kk < kend; kk += 32) {
+            __m512 w0[4], w1[4];
+            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * c->kq + kk), _MM_HINT_T0);
+            for (int r = 0; r < RN; r++) {
+                __m256i v = _mm256_loadu_si256((const __m256i *)(w + r * c->kq + kk));
+                __m512 s = _mm512_set1_ps(bf16_value(sc[r * nb + kk / 32]));
+                w0[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(v))), s);
+                w1[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(v, 1))), s);
+            }
+            for (int i = 0; i < RM; i++) {
+                __m512 x0 = _mm512_loadu_ps(x + i * ldx + kk), x1 = _mm512_loadu_ps(x + i * ldx + kk + 16);
+                for (int r = 0; r < RN; r++) {
+                    acc[r * RM + i] = _mm512_fmadd_ps(w0[r], x0, acc[r * RM + i]);
+                    acc[r * RM + i] = _mm512_fmadd_ps(w1[r], x1, acc[r * RM + i]);
+                }
+            }
+        }
+    } else if (WT == WT_BF16) {
         const uint16_t *w = (const uint16_t *)c->w + j0 * k;
         const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
         int64_t kk = ka;
@@ -128,14 +161,14 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
 
 #define BLOCK512_RM(RN)                                                                 \
     switch (rm) {                                                                       \
-    case 1: block512(c, i0, j, ka, kb, st, 1, RN, BF16); break;                          \
-    case 2: block512(c, i0, j, ka, kb, st, 2, RN, BF16); break;                          \
-    case 3: block512(c, i0, j, ka, kb, st, 3, RN, BF16); break;                          \
-    case 4: block512(c, i0, j, ka, kb, st, 4, RN, BF16); break;                          \
-    case 5: block512(c, i0, j, ka, kb, st, 5, RN < 4 ? RN : 2, BF16); break;             \
-    case 6: block512(c, i0, j, ka, kb, st, 6, RN < 4 ? RN : 2, BF16); break;             \
-    case 7: block512(c, i0, j, ka, kb, st, 7, RN < 4 ? RN : 2, BF16); break;             \
-    default: block512(c, i0, j, ka, kb, st, 8, RN < 4 ? RN : 2, BF16); break;            \
+    case 1: block512(c, i0, j, ka, kb, st, 1, RN, WT); break;                          \
+    case 2: block512(c, i0, j, ka, kb, st, 2, RN, WT); break;                          \
+    case 3: block512(c, i0, j, ka, kb, st, 3, RN, WT); break;                          \
+    case 4: block512(c, i0, j, ka, kb, st, 4, RN, WT); break;                          \
+    case 5: block512(c, i0, j, ka, kb, st, 5, RN < 4 ? RN : 2, WT); break;             \
+    case 6: block512(c, i0, j, ka, kb, st, 6, RN < 4 ? RN : 2, WT); break;             \
+    case 7: block512(c, i0, j, ka, kb, st, 7, RN < 4 ? RN : 2, WT); break;             \
+    default: block512(c, i0, j, ka, kb, st, 8, RN < 4 ? RN : 2, WT); break;            \
     }
 
 // x bytes of one row chunk that should stay in L1 across weight-row blocks.
@@ -143,7 +176,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
 // Weight rows per group when k is split (bounds the saved accumulator state).
 #define GROUP_ROWS 64
 
-CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const int BF16) {
+CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const int WT) {
     // Blocks of RN weight rows × up to `mch` x rows (RN·RM ≤ 16 accumulators): 4 × 1..4 or 2 × 5..8.
     const int64_t m = c->m, k = c->k;
     const int64_t mch = m > 4 ? 8 : 4;
@@ -183,8 +216,9 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
     }
 }
 
-CK_AVX512 static void rows512_bf16(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, 1); }
-CK_AVX512 static void rows512_f32(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, 0); }
+CK_AVX512 static void rows512_bf16(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, WT_BF16); }
+CK_AVX512 static void rows512_f32(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, WT_F32); }
+CK_AVX512 static void rows512_q8(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, WT_Q8); }
 
 // x [m, k] → xp [m, kp]: per block of 32, the 16 even elements then the 16 odd ones; zero-padded.
 CK_AVX512 static void permute_x512(const float *x, int64_t ldx, int64_t m, int64_t k, float *xp, int64_t kp) {
@@ -212,12 +246,34 @@ CK_AVX512 static void permute_x512(const float *x, int64_t ldx, int64_t m, int64
 // ---------------------------------------------------------------- AVX2
 
 CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const int RM, const int RN,
-                                const int BF16) {
+                                const int WT) {
     const int64_t k = c->k, ldx = c->ldx;
     const float *x = c->x + i0 * ldx;
     __m256 acc[8];
     for (int s = 0; s < 8; s++) acc[s] = _mm256_setzero_ps();
-    if (BF16) {
+    if (WT == WT_Q8) {
+        const int8_t *w = (const int8_t *)c->w + j0 * c->kq;
+        const uint16_t *sc = c->scales + j0 * (c->kq / 32);
+        const int64_t nb = c->kq / 32;
+        for (int64_t kk = 0; kk < c->kq; kk += 16) {
+            __m256 w0[4], w1[4];
+            if ((kk & 63) == 0)
+                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * c->kq + kk), _MM_HINT_T0);
+            for (int r = 0; r < RN; r++) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(w + r * c->kq + kk));
+                __m256 s = _mm256_set1_ps(bf16_value(sc[r * nb + kk / 32]));
+                w0[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)), s);
+                w1[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8))), s);
+            }
+            for (int i = 0; i < RM; i++) {
+                __m256 x0 = _mm256_loadu_ps(x + i * ldx + kk), x1 = _mm256_loadu_ps(x + i * ldx + kk + 8);
+                for (int r = 0; r < RN; r++) {
+                    acc[r * RM + i] = _mm256_fmadd_ps(w0[r], x0, acc[r * RM + i]);
+                    acc[r * RM + i] = _mm256_fmadd_ps(w1[r], x1, acc[r * RM + i]);
+                }
+            }
+        }
+    } else if (WT == WT_BF16) {
         const uint16_t *w = (const uint16_t *)c->w + j0 * k;
         const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
         int64_t kk = 0;
@@ -274,7 +330,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         for (int i = 0; i < RM; i++) store_out(c, i0 + i, j0 + r, s[r * RM + i]);
 }
 
-CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const int BF16) {
+CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const int WT) {
     // RM ≤ 4; RN = 2 (4 when m == 1), so RN·RM ≤ 8 accumulators and everything fits in 16 registers.
     int rn = c->m == 1 ? 4 : 2;
     int64_t j = j0;
@@ -282,12 +338,12 @@ CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const i
         if (j1 - j >= rn) {
             for (int64_t i0 = 0; i0 < c->m; i0 += 4) {
                 int64_t rm = c->m - i0 < 4 ? c->m - i0 : 4;
-                if (rn == 4) block256(c, i0, j, 1, 4, BF16);
+                if (rn == 4) block256(c, i0, j, 1, 4, WT);
                 else switch (rm) {
-                    case 1: block256(c, i0, j, 1, 2, BF16); break;
-                    case 2: block256(c, i0, j, 2, 2, BF16); break;
-                    case 3: block256(c, i0, j, 3, 2, BF16); break;
-                    default: block256(c, i0, j, 4, 2, BF16); break;
+                    case 1: block256(c, i0, j, 1, 2, WT); break;
+                    case 2: block256(c, i0, j, 2, 2, WT); break;
+                    case 3: block256(c, i0, j, 3, 2, WT); break;
+                    default: block256(c, i0, j, 4, 2, WT); break;
                     }
             }
             j += rn;
@@ -295,10 +351,10 @@ CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const i
             for (int64_t i0 = 0; i0 < c->m; i0 += 4) {
                 int64_t rm = c->m - i0 < 4 ? c->m - i0 : 4;
                 switch (rm) {
-                case 1: block256(c, i0, j, 1, 1, BF16); break;
-                case 2: block256(c, i0, j, 2, 1, BF16); break;
-                case 3: block256(c, i0, j, 3, 1, BF16); break;
-                default: block256(c, i0, j, 4, 1, BF16); break;
+                case 1: block256(c, i0, j, 1, 1, WT); break;
+                case 2: block256(c, i0, j, 2, 1, WT); break;
+                case 3: block256(c, i0, j, 3, 1, WT); break;
+                default: block256(c, i0, j, 4, 1, WT); break;
                 }
             }
             j += 1;
@@ -306,8 +362,9 @@ CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const i
     }
 }
 
-CK_AVX2 static void rows256_bf16(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, 1); }
-CK_AVX2 static void rows256_f32(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, 0); }
+CK_AVX2 static void rows256_bf16(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, WT_BF16); }
+CK_AVX2 static void rows256_f32(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, WT_F32); }
+CK_AVX2 static void rows256_q8(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, WT_Q8); }
 
 #endif // CK_X86
 
@@ -335,14 +392,18 @@ static inline float bf16_value(uint16_t b) {
     return f;
 }
 
-static void rows_scalar(const lin_ctx *c, int64_t j0, int64_t j1, int bf16) {
+static void rows_scalar(const lin_ctx *c, int64_t j0, int64_t j1, int wt) {
     const int64_t k = c->k;
     for (int64_t j = j0; j < j1; j++) {
         for (int64_t i = 0; i < c->m; i++) {
             const float *x = c->x + i * c->ldx;
             float s[8] = {0};
             int64_t kk = 0;
-            if (bf16) {
+            if (wt == WT_Q8) {
+                const int8_t *w = (const int8_t *)c->w + j * c->kq;
+                const uint16_t *sc = c->scales + j * (c->kq / 32);
+                for (; kk < k; kk++) s[kk & 7] += (float)w[kk] * bf16_value(sc[kk / 32]) * x[kk];
+            } else if (wt == WT_BF16) {
                 const uint16_t *w = (const uint16_t *)c->w + j * k;
                 for (; kk + 8 <= k; kk += 8)
                     for (int l = 0; l < 8; l++) s[l] += bf16_value(w[kk + l]) * x[kk + l];
@@ -365,13 +426,16 @@ static void lin_task(void *p, int chunk, int nchunks) {
     int64_t j0, j1;
     ck_split(c->n, ROW_ALIGN, chunk, nchunks, &j0, &j1);
     if (j0 >= j1) return;
-    int bf16 = c->isa >= 0x100;
-    switch (c->isa & 0xff) {
+    switch (c->isa) {
 #if CK_X86
-    case CK_ISA_AVX512: bf16 ? rows512_bf16(c, j0, j1) : rows512_f32(c, j0, j1); break;
-    case CK_ISA_AVX2: bf16 ? rows256_bf16(c, j0, j1) : rows256_f32(c, j0, j1); break;
+    case CK_ISA_AVX512:
+        c->wt == WT_Q8 ? rows512_q8(c, j0, j1) : c->wt == WT_BF16 ? rows512_bf16(c, j0, j1) : rows512_f32(c, j0, j1);
+        break;
+    case CK_ISA_AVX2:
+        c->wt == WT_Q8 ? rows256_q8(c, j0, j1) : c->wt == WT_BF16 ? rows256_bf16(c, j0, j1) : rows256_f32(c, j0, j1);
+        break;
 #endif
-    default: rows_scalar(c, j0, j1, bf16); break;
+    default: rows_scalar(c, j0, j1, c->wt); break;
     }
 }
 
@@ -385,15 +449,15 @@ static void run_linear(lin_ctx *c, int64_t wbytes) {
 
 void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float *bias, float *y,
                     int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate) {
-    lin_ctx c = {x, ldx, w, bias, y, ldy, m, n, k, accumulate, ck_isa_level() | 0x100};
+    lin_ctx c = {x, ldx, w, NULL, 0, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_BF16};
     if (k <= 0) { // empty dot products: y = (accumulate ? y : 0) + bias
-        c.isa = CK_ISA_SCALAR | 0x100;
+        c.isa = CK_ISA_SCALAR;
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) store_out(&c, i, j, 0.0f);
         return;
     }
 #if CK_X86
-    int isa = c.isa & 0xff;
+    int isa = c.isa;
     if (isa != CK_ISA_SCALAR) {
         int blk = isa == CK_ISA_AVX512 ? 32 : 16;
         int64_t kp = (k + blk - 1) / blk * blk;
@@ -411,7 +475,7 @@ void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float 
 
 void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bias, float *y,
                    int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate) {
-    lin_ctx c = {x, ldx, w, bias, y, ldy, m, n, k, accumulate, ck_isa_level()};
+    lin_ctx c = {x, ldx, w, NULL, 0, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_F32};
     if (k <= 0) {
         c.isa = CK_ISA_SCALAR;
         for (int64_t i = 0; i < m; i++)
@@ -419,4 +483,86 @@ void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bia
         return;
     }
     run_linear(&c, 4);
+}
+
+void ck_linear_q8(const float *x, int64_t ldx, const int8_t *q, const uint16_t *scales, const float *bias, float *y,
+                  int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate) {
+    const int64_t kq = (k + 31) / 32 * 32;
+    lin_ctx c = {x, ldx, q, scales, kq, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_Q8};
+    if (k <= 0) {
+        c.isa = CK_ISA_SCALAR;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) store_out(&c, i, j, 0.0f);
+        return;
+    }
+    if (c.isa != CK_ISA_SCALAR && kq != k) { // the SIMD paths read x up to kq: a zero-padded copy
+        float *xp = ck_scratch(0, (size_t)(m * kq) * sizeof(float));
+        for (int64_t i = 0; i < m; i++) {
+            memcpy(xp + i * kq, x + i * ldx, (size_t)k * sizeof(float));
+            memset(xp + i * kq + k, 0, (size_t)(kq - k) * sizeof(float));
+        }
+        c.x = xp;
+        c.ldx = kq;
+    }
+    run_linear(&c, 1);
+}
+
+// Per row and block of 32: scale = max|w| / 127 rounded up to bf16 (so no |w / scale| exceeds 127), q = round(w / scale).
+void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *scales) {
+    const int64_t kq = (k + 31) / 32 * 32, nb = kq / 32;
+    for (int64_t j = 0; j < n; j++) {
+        const float *src = w + j * k;
+        for (int64_t b = 0; b < nb; b++) {
+            int64_t k0 = b * 32, k1 = k0 + 32 < k ? k0 + 32 : k;
+            float amax = 0.0f;
+            for (int64_t kk = k0; kk < k1; kk++) {
+                float a = src[kk] < 0 ? -src[kk] : src[kk];
+                if (a > amax) amax = a; // NaN never compares greater: it quantizes to 0 below
+            }
+            float s = amax / 127.0f;
+            uint32_t bits;
+            memcpy(&bits, &s, 4);
+            if (bits & 0xffffu) bits = (bits & 0xffff0000u) + 0x10000u; // round the magnitude up to bf16
+            uint16_t sb = (uint16_t)(bits >> 16);
+            if ((sb & 0x7f80u) == 0x7f80u) sb = 0x7f7fu; // an infinite block: the largest finite scale
+            scales[j * nb + b] = sb;
+            float sv = bf16_value(sb);
+            for (int64_t kk = k0; kk < k0 + 32; kk++) {
+                float v = kk < k1 && sv > 0 ? src[kk] / sv : 0.0f;
+                if (!(v == v)) v = 0.0f;
+                long r = v >= 0 ? (long)(v + 0.5f) : -(long)(-v + 0.5f);
+                if (r > 127) r = 127;
+                if (r < -127) r = -127;
+                q[j * kq + kk] = (int8_t)r;
+            }
+        }
+    }
+}
+
+typedef struct {
+    const int8_t *q;
+    const uint16_t *scales;
+    int64_t n, k;
+    float *out;
+} deq_ctx;
+
+static void deq_task(void *p, int chunk, int nchunks) {
+    const deq_ctx *c = p;
+    const int64_t k = c->k, kq = (k + 31) / 32 * 32, nb = kq / 32;
+    int64_t j0, j1;
+    ck_split(c->n, 1, chunk, nchunks, &j0, &j1);
+    for (int64_t j = j0; j < j1; j++) {
+        const int8_t *src = c->q + j * kq;
+        float *dst = c->out + j * k;
+        for (int64_t b = 0; b < nb; b++) {
+            const float s = bf16_value(c->scales[j * nb + b]);
+            const int64_t k0 = b * 32, k1 = k0 + 32 < k ? k0 + 32 : k;
+            for (int64_t kk = k0; kk < k1; kk++) dst[kk] = (float)src[kk] * s; // vectorised by the compiler
+        }
+    }
+}
+
+void ck_dequantize_q8(const int8_t *q, const uint16_t *scales, int64_t n, int64_t k, float *out) {
+    deq_ctx c = {q, scales, n, k, out};
+    ck_parallel(deq_task, &c, ck_chunks_for_elems(n * k, n));
 }

@@ -58,6 +58,34 @@ import Testing
         try checkParity(model: model, fixtureName: "tiny-gqa")
     }
 
+    /// 8-bit weights against the Transformers F32 logits, with BF16 on the same prompts as the yardstick. Both round
+    /// every weight independently, so the logits stray in proportion to the RMS weight error. For normally distributed
+    /// weights (σ) in blocks of 32, q8's step is max|block| / 127 ≈ 2.1σ / 127, an RMS error of step/√12 ≈ σ/210;
+    /// BF16's is about 2⁻⁸·|w|/√12 ≈ σ/590 (its relative spacing is 2⁻⁸ to 2⁻⁷). The expected ratio is about 3; the
+    /// bound allows twice that for the largest difference over all logits, a noisier statistic than the RMS.
+    @Test(arguments: ["tiny-gqa", "tiny-untied"]) func q8LogitsStayWithinBF16RoundingScale(_ name: String) throws {
+        let (fx, reference) = try fixture(name)
+        let q8 = try Qwen2Model.load(directory: modelDirectory(name), format: .q8)
+        let bf16 = try Qwen2Model.load(directory: modelDirectory(name), format: .bf16)
+        let ws = Workspace()
+        var worstQ8: Float = 0, worstBF16: Float = 0
+        var sameGreedy = 0, total = 0
+        let gen = Generator(model: q8)
+        for (i, prompt) in fx.prompts.enumerated() {
+            let ref = try reference.floats("logits.\(i)")
+            let a = q8.forward([SequenceStep(tokens: prompt, cache: q8.makeCache(), logits: .all)], workspace: ws)[0]
+            let b = bf16.forward([SequenceStep(tokens: prompt, cache: bf16.makeCache(), logits: .all)], workspace: ws)[0]
+            worstQ8 = max(worstQ8, relativeMaxDifference(a, ref))
+            worstBF16 = max(worstBF16, relativeMaxDifference(b, ref))
+            let out = gen.generate(prompt: prompt, parameters: .greedy(maxTokens: fx.greedy[i].count))
+            sameGreedy += zip(out.tokens, fx.greedy[i]).prefix { $0 == $1 }.count
+            total += fx.greedy[i].count
+        }
+        print("q8 parity \(name): worst max|Δ|/max|ref| q8 \(worstQ8), bf16 \(worstBF16); greedy tokens matching before the first difference \(sameGreedy)/\(total)")
+        #expect(worstBF16 > 0)
+        #expect(worstQ8 <= 6 * worstBF16, "q8 \(worstQ8) vs bf16 \(worstBF16)")
+    }
+
     @Test func untiedModelMatchesTransformers() throws {
         let model = try Qwen2Model.load(directory: modelDirectory("tiny-untied"))
         #expect(!model.config.tieWordEmbeddings)

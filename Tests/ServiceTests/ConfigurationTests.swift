@@ -42,7 +42,7 @@ import Testing
     }
     #expect(message { try configuration.set("port", "eighty") } == "port must be an integer, found \"eighty\"")
     #expect(message { try configuration.set("rate_limit_burst", "x") } == "rate_limit_burst must be a number, found \"x\"")
-    #expect(message { try configuration.set("weight_format", "f16") } == "weight_format must be stored, f32 or bf16, found \"f16\"")
+    #expect(message { try configuration.set("weight_format", "f16") } == "weight_format must be stored, f32, bf16 or q8, found \"f16\"")
     #expect(message { try configuration.set("prot", "1") } == "unknown configuration key \"prot\"")
 
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
@@ -53,7 +53,7 @@ import Testing
     #expect(message { _ = try ServiceConfiguration.load(file: typo) }.contains("unknown key \"prot\"; known keys: adapters_path"))
     let format = folder.appendingPathComponent("format.json")
     try #"{"weight_format": "f16"}"#.write(to: format, atomically: true, encoding: .utf8)
-    #expect(message { _ = try ServiceConfiguration.load(file: format) }.contains("weight_format must be stored, f32 or bf16"))
+    #expect(message { _ = try ServiceConfiguration.load(file: format) }.contains("weight_format must be stored, f32, bf16 or q8"))
     let type = folder.appendingPathComponent("type.json")
     try #"{"port": "8080"}"#.write(to: type, atomically: true, encoding: .utf8)
     #expect(throws: ConfigurationError.self) { try ServiceConfiguration.load(file: type) }

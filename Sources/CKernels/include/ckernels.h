@@ -53,6 +53,15 @@ void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float 
 /// Same as ck_linear_bf16 with float32 weights w [n, k].
 void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bias, float *y,
                    int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
+/// Same as ck_linear_bf16 with 8-bit weights (as llama.cpp's Q8_0): q [n, kq] int8 with kq = k rounded up to
+/// a multiple of 32 (padding quants 0) and scales [n, kq / 32] bf16, weight w[j, k] = q[j, k] · scales[j, k / 32].
+void ck_linear_q8(const float *x, int64_t ldx, const int8_t *q, const uint16_t *scales, const float *bias, float *y,
+                  int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
+/// Quantizes w [n, k] to q8 (layout above): per block of 32, scale = max|w| / 127 rounded up to bf16 and
+/// q = round(w / scale), so |w - q · scale| ≤ scale / 2. NaN weights become 0; an infinite one saturates.
+void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *scales);
+/// The q8 matrix as float32 [n, k] (exactly the weights the kernels multiply).
+void ck_dequantize_q8(const int8_t *q, const uint16_t *scales, int64_t n, int64_t k, float *out);
 
 // ---- RMSNorm (rmsnorm.c) ----
 

@@ -13,7 +13,8 @@ struct EngineBench: ParsableCommand {
         commandName: "engine",
         abstract: "Prefill and decode speed of a random model with Qwen2.5-0.5B-Instruct's configuration, against this machine's sgemm and bandwidth roofs measured in the same run.")
 
-    @Option(help: "Weight formats to measure (comma-separated: f32,bf16).") var formats = "f32,bf16"
+    @Option(help: "Weight formats to measure (comma-separated: f32,bf16,q8).") var formats = "f32,bf16,q8"
+    @Option(name: .customLong("repeat"), help: "Whole runs; every figure is reported as the median and range over them.") var runs: Int = 1
     @Option(help: "Prompt length for prefill.") var prompt = 512
     @Option(help: "Decode steps timed per batch size.") var decode = 64
     @Option(help: "Batch sizes for decode (comma-separated).") var batches = "1,8"
@@ -25,6 +26,8 @@ struct EngineBench: ParsableCommand {
             guard let f = WeightFormat(rawValue: String($0)) else { throw ValidationError("unknown format \($0)") }
             return f
         }
+        guard runs >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        o.runs = runs
         o.promptTokens = prompt
         o.decodeTokens = decode
         o.batchSizes = batches.split(separator: ",").compactMap { Int($0) }

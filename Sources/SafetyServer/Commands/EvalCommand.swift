@@ -25,7 +25,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "\"Within\" means at most this many points off.") var within = 5
     @Option(help: "Requests in flight at once (the scorer batches them).") var concurrency = 8
     @Option(help: "Maximum new tokens per answer.") var maxTokens = 512
-    @Option(help: "Weights in memory: bf16 or f32.") var format: WeightFormat = .bf16
+    @Option(help: "Weights in memory: bf16, f32 or q8.") var format: WeightFormat = .bf16
     @Option(help: "Write the JSON report to this file instead of standard output.") var json: String?
     @Option(help: "Write one JSON line per item (reference, prediction, reasoning, latency) to this file.") var predictions: String?
 

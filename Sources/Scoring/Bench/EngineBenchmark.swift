@@ -10,37 +10,54 @@ import Glibc
 public struct EngineBenchmark {
     public struct Options: Sendable {
         public var config: Qwen2Config = .qwen25_05B
-        public var formats: [WeightFormat] = [.f32, .bf16]
+        public var formats: [WeightFormat] = [.f32, .bf16, .q8]
         public var promptTokens = 512
         public var decodeTokens = 64
         public var decodeContext = 128
         public var batchSizes = [1, 8]
+        /// Prefill passes per run (the best is the run's figure).
         public var repeats = 3
+        /// Whole runs (roofs, then every format's figures); figures are reported as median and range over them.
+        public var runs = 1
         public init() {}
     }
 
     public struct Figures: Codable, Sendable {
         public var format: String
         public var weightBytes: Int
+        /// Medians over the runs.
         public var prefillTokensPerSecond: Double
         public var prefillGFLOPs: Double
         public var prefillRatioOfSgemmPeak: Double
+        public var prefill: Spread
         public var decode: [DecodeFigure]
     }
 
     public struct DecodeFigure: Codable, Sendable {
         public var batch: Int
+        /// Median over the runs.
         public var tokensPerSecond: Double
         public var stepMilliseconds: Double
-        /// Bandwidth roof for this batch: one read of all weights per step.
+        public var spread: Spread
+        /// Bandwidth roof for this batch: one read of all weights per step at the run's best streaming read.
         public var roofTokensPerSecond: Double
         public var ratioOfRoof: Double
+        /// Weight bytes per second the fastest run of this figure streamed.
+        public var bestWeightGBps: Double
     }
 
     public struct Report: Codable, Sendable {
+        public var host: HostInfo
         public var threads: Int
+        public var runs: Int
+        /// The best of every roof measurement in the run (taken before each run's figures and at the end).
         public var sgemmGFLOPs: Double
         public var bandwidthGBps: Double
+        public var sgemm: Spread
+        public var bandwidth: Spread
+        /// Whether some decode figure streamed weights faster than the bandwidth roof (the roof is then not a ceiling
+        /// and the ratios overstate nothing but mean little).
+        public var roofBeaten: Bool
         public var figures: [Figures]
         public var peakResidentMiB: Double
     }
@@ -90,77 +107,97 @@ public struct EngineBenchmark {
     }
 
     public func run(log: (String) -> Void) -> Report {
-        let threads = Int(ck_get_num_threads())
-        log("threads: \(threads)")
-        // Roofs are measured before every model's figures and the best is kept: on a shared machine a single
-        // measurement can land in a noisy moment, and a low roof would flatter the ratios.
-        var sgemm = Self.measureSgemm()
-        var bw = Self.measureBandwidth()
-        log(String(format: "sgemm roof: %.1f GFLOP/s (512×896 · 896×4864, best of 5)", sgemm))
-        log(String(format: "read bandwidth roof: %.1f GB/s (1 GiB streaming sum, best of 5)", bw))
-        var figures: [Figures] = []
-        var raw: [(format: WeightFormat, weightBytes: Int, prefillSeconds: Double, prefillFlops: Double, decode: [(Int, Double)])] = []
+        let host = HostInfo.current()
+        let runs = max(1, options.runs)
+        log(host.description)
+        var models: [(WeightFormat, Qwen2Model)] = []
         for format in options.formats {
             log("building a random \(format.rawValue) model with Qwen2.5-0.5B's configuration…")
-            let model = Qwen2Model.random(config: options.config, format: format, seed: 1)
-            let ws = Workspace()
-            var rng = SplitMix64(seed: 3)
-            let V = options.config.vocabSize
-            let prompt = (0..<options.promptTokens).map { _ in Int(rng.next() % UInt64(V)) }
-            // Prefill: best of n.
-            var best = Double.infinity
-            for _ in 0..<options.repeats {
-                let cache = model.makeCache(capacity: prompt.count + 1)
-                let t0 = Self.now()
-                _ = model.forward([SequenceStep(tokens: prompt, cache: cache, logits: .last)], workspace: ws)
-                best = min(best, Self.now() - t0)
-            }
-            let pf = Self.flops(config: options.config, tokens: prompt.count, past: 0)
-            log(String(format: "[%@] prefill %d tokens: %.3f s, %.1f tokens/s, %.1f GFLOP/s",
-                       format.rawValue, prompt.count, best, Double(prompt.count) / best, pf / best / 1e9))
-            var decodeSteps: [(Int, Double)] = []
-            for B in options.batchSizes {
-                let caches = (0..<B).map { _ in model.makeCache(capacity: options.decodeContext + options.decodeTokens + 1) }
-                let ctx = Array(prompt.prefix(options.decodeContext))
-                _ = model.forward(caches.map { SequenceStep(tokens: ctx, cache: $0, logits: .none) }, workspace: ws)
-                var tokens = (0..<B).map { _ in Int(rng.next() % UInt64(V)) }
-                // Warm-up step, then timed steps.
-                _ = model.forward(zip(tokens, caches).map { SequenceStep(tokens: [$0], cache: $1, logits: .last) }, workspace: ws)
-                let t0 = Self.now()
-                for _ in 0..<options.decodeTokens {
-                    let out = model.forward(zip(tokens, caches).map { SequenceStep(tokens: [$0], cache: $1, logits: .last) }, workspace: ws)
-                    tokens = out.map { logits in logits.indices.max { logits[$0] < logits[$1] }! }
+            models.append((format, Qwen2Model.random(config: options.config, format: format, seed: 1)))
+        }
+        let V = options.config.vocabSize
+        var rng = SplitMix64(seed: 3)
+        let prompt = (0..<options.promptTokens).map { _ in Int(rng.next() % UInt64(V)) }
+        let pf = Self.flops(config: options.config, tokens: prompt.count, past: 0)
+        // Roofs are measured before every run and once more at the end, and the best is kept: on a shared machine a
+        // single measurement can land in a noisy moment, and a low roof would flatter the ratios.
+        var sgemms: [Double] = [], bws: [Double] = []
+        var prefill = [[Double]](repeating: [], count: models.count)
+        var decode = [[[Double]]](repeating: [[Double]](repeating: [], count: options.batchSizes.count), count: models.count)
+        for run in 1...runs {
+            sgemms.append(Self.measureSgemm())
+            bws.append(Self.measureBandwidth())
+            log(String(format: "run %d/%d: sgemm roof %.1f GFLOP/s (512×896 · 896×4864, best of 5), read bandwidth roof %.1f GB/s (1 GiB streaming sum, best of 5)",
+                       run, runs, sgemms.last!, bws.last!))
+            for (mi, (format, model)) in models.enumerated() {
+                let ws = Workspace()
+                var best = Double.infinity
+                for _ in 0..<options.repeats {
+                    let cache = model.makeCache(capacity: prompt.count + 1)
+                    let t0 = Self.now()
+                    _ = model.forward([SequenceStep(tokens: prompt, cache: cache, logits: .last)], workspace: ws)
+                    best = min(best, Self.now() - t0)
                 }
-                let dt = Self.now() - t0
-                let step = dt / Double(options.decodeTokens)
-                decodeSteps.append((B, step))
-                log(String(format: "[%@] decode batch %d (context %d): %.2f ms/step, %.1f tokens/s",
-                           format.rawValue, B, options.decodeContext, step * 1000, Double(B) / step))
+                prefill[mi].append(Double(prompt.count) / best)
+                log(String(format: "  [%@] prefill %d tokens: %.3f s, %.1f tokens/s, %.1f GFLOP/s",
+                           format.rawValue, prompt.count, best, Double(prompt.count) / best, pf / best / 1e9))
+                for (bi, B) in options.batchSizes.enumerated() {
+                    let caches = (0..<B).map { _ in model.makeCache(capacity: options.decodeContext + options.decodeTokens + 1) }
+                    let ctx = Array(prompt.prefix(options.decodeContext))
+                    _ = model.forward(caches.map { SequenceStep(tokens: ctx, cache: $0, logits: .none) }, workspace: ws)
+                    var tokens = (0..<B).map { _ in Int(rng.next() % UInt64(V)) }
+                    // Warm-up step, then timed steps.
+                    _ = model.forward(zip(tokens, caches).map { SequenceStep(tokens: [$0], cache: $1, logits: .last) }, workspace: ws)
+                    let t0 = Self.now()
+                    for _ in 0..<options.decodeTokens {
+                        let out = model.forward(zip(tokens, caches).map { SequenceStep(tokens: [$0], cache: $1, logits: .last) }, workspace: ws)
+                        tokens = out.map { Self.argmax($0) }
+                    }
+                    let step = (Self.now() - t0) / Double(options.decodeTokens)
+                    decode[mi][bi].append(Double(B) / step)
+                    log(String(format: "  [%@] decode batch %d (context %d): %.2f ms/step, %.1f tokens/s",
+                               format.rawValue, B, options.decodeContext, step * 1000, Double(B) / step))
+                }
             }
-            raw.append((format, model.weightBytes, best, pf, decodeSteps))
-            sgemm = max(sgemm, Self.measureSgemm())
-            bw = max(bw, Self.measureBandwidth())
         }
-        log(String(format: "best roofs seen in this run: sgemm %.1f GFLOP/s, read bandwidth %.1f GB/s", sgemm, bw))
-        for r in raw {
-            let gflops = r.prefillFlops / r.prefillSeconds / 1e9
-            log(String(format: "[%@] prefill %d tokens: %.1f tokens/s = %.0f%% of the sgemm roof", r.format.rawValue,
-                       options.promptTokens, Double(options.promptTokens) / r.prefillSeconds, 100 * gflops / sgemm))
+        sgemms.append(Self.measureSgemm())
+        bws.append(Self.measureBandwidth())
+        let sgemm = sgemms.max()!, bw = bws.max()!
+        log(host.description)
+        log(String(format: "roofs over the run: sgemm %@ GFLOP/s, read bandwidth %@ GB/s; ratios use the best of each",
+                   Spread(sgemms).formatted(), Spread(bws).formatted()))
+        var figures: [Figures] = []
+        var beaten = false
+        for (mi, (format, model)) in models.enumerated() {
+            let p = Spread(prefill[mi])
+            let gflops = pf / (Double(options.promptTokens) / p.median) / 1e9
+            log(String(format: "[%@] prefill %d tokens: %@ tokens/s = %.0f%% of the sgemm roof", format.rawValue,
+                       options.promptTokens, p.formatted(), 100 * gflops / sgemm))
             var decodes: [DecodeFigure] = []
-            for (B, step) in r.decode {
-                let tps = Double(B) / step
-                let roof = bw * 1e9 / Double(r.weightBytes) * Double(B)
-                decodes.append(DecodeFigure(batch: B, tokensPerSecond: tps, stepMilliseconds: step * 1000,
-                                            roofTokensPerSecond: roof, ratioOfRoof: tps / roof))
-                log(String(format: "[%@] decode batch %d: %.1f tokens/s; bandwidth roof %.1f tokens/s (%.0f MB of weights per step) → %.0f%%",
-                           r.format.rawValue, B, tps, roof, Double(r.weightBytes) / 1e6, 100 * tps / roof))
+            for (bi, B) in options.batchSizes.enumerated() {
+                let d = Spread(decode[mi][bi])
+                let roof = bw * 1e9 / Double(model.weightBytes) * Double(B)
+                let bestGBps = d.max / Double(B) * Double(model.weightBytes) / 1e9
+                if bestGBps > bw { beaten = true }
+                decodes.append(DecodeFigure(batch: B, tokensPerSecond: d.median, stepMilliseconds: 1000 * Double(B) / d.median, spread: d,
+                                            roofTokensPerSecond: roof, ratioOfRoof: d.median / roof, bestWeightGBps: bestGBps))
+                log(String(format: "[%@] decode batch %d: %@ tokens/s; bandwidth roof %.1f tokens/s (%.0f MB of weights per step) → %.0f%%%@",
+                           format.rawValue, B, d.formatted(), roof, Double(model.weightBytes) / 1e6, 100 * d.median / roof,
+                           bestGBps > bw ? String(format: " (its best run streamed %.1f GB/s, above the roof)", bestGBps) : ""))
             }
-            figures.append(Figures(format: r.format.rawValue, weightBytes: r.weightBytes,
-                                   prefillTokensPerSecond: Double(options.promptTokens) / r.prefillSeconds,
-                                   prefillGFLOPs: gflops, prefillRatioOfSgemmPeak: gflops / sgemm, decode: decodes))
+            figures.append(Figures(format: format.rawValue, weightBytes: model.weightBytes, prefillTokensPerSecond: p.median,
+                                   prefillGFLOPs: gflops, prefillRatioOfSgemmPeak: gflops / sgemm, prefill: p, decode: decodes))
         }
+        if beaten { log("warning: a decode figure streamed faster than the measured read bandwidth: the roof is not a ceiling in this run") }
         let peak = Self.peakResidentMiB()
         log(String(format: "peak resident memory: %.0f MiB", peak))
-        return Report(threads: threads, sgemmGFLOPs: sgemm, bandwidthGBps: bw, figures: figures, peakResidentMiB: peak)
+        return Report(host: host, threads: host.threads, runs: runs, sgemmGFLOPs: sgemm, bandwidthGBps: bw, sgemm: Spread(sgemms),
+                      bandwidth: Spread(bws), roofBeaten: beaten, figures: figures, peakResidentMiB: peak)
+    }
+
+    static func argmax(_ v: [Float]) -> Int {
+        var best = 0
+        for i in v.indices where v[i] > v[best] { best = i }
+        return best
     }
 }

@@ -78,7 +78,7 @@ extension LoRAAdapter {
 
 extension Qwen2Model {
     /// A copy of this model with the adapter folded into its weights (W + scale·B·A): faster than applying it unmerged,
-    /// but the adapter can no longer be swapped. BF16 weights are re-rounded after the merge.
+    /// but the adapter can no longer be swapped. BF16 and 8-bit weights are re-rounded (re-quantized) after the merge.
     public func merging(_ adapter: LoRAAdapter) -> Qwen2Model {
         let newLayers = layers.enumerated().map { l, layer in
             DecoderLayerWeights(
@@ -92,7 +92,7 @@ extension Qwen2Model {
                         Linear.sgemmNN(m: w.rows, n: w.cols, k: m.rank, alpha: m.scale, a: m.b.pointer, lda: m.rank, b: m.a.pointer,
                                        ldb: w.cols, c: dst.baseAddress!, ldc: w.cols, beta: 1)
                     }
-                    return WeightMatrix(rows: w.rows, cols: w.cols, values: values, format: w.isBF16 ? .bf16 : .f32)
+                    return WeightMatrix(rows: w.rows, cols: w.cols, values: values, format: w.format)
                 },
                 qBias: layer.qBias, kBias: layer.kBias, vBias: layer.vBias)
         }

@@ -82,6 +82,7 @@ extension Qwen2Model {
             let n = rows * cols
             let f = FloatBuffer(count: n)
             rng.fillNormal(f.pointer, count: n, std: 0.02)
+            if format == .q8 { return WeightMatrix(rows: rows, cols: cols, storage: .q8(Q8Buffer(rows: rows, cols: cols, values: f.pointer))) }
             if format == .bf16 {
                 let b = BF16Buffer(count: n)
                 ck_f32_to_bf16(f.pointer, b.pointer, n)

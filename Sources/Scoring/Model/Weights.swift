@@ -10,11 +10,48 @@ public enum WeightFormat: String, Sendable, CaseIterable {
     case f32
     /// Everything as bfloat16 (F32 checkpoints are rounded to nearest even).
     case bf16
+    /// Projection and embedding matrices as 8-bit integers with one bf16 scale per block of 32 (as llama.cpp's Q8_0:
+    /// 8.5 bits a weight, half of BF16's traffic at decode), quantized at load; norms and biases stay F32.
+    case q8
+}
+
+/// A matrix quantized to 8 bits (`ck_quantize_q8`): int8 quants [rows, paddedCols] (cols rounded up to 32, padding
+/// 0) and bf16 scales [rows, paddedCols / 32].
+public final class Q8Buffer: @unchecked Sendable {
+    public let rows: Int
+    public let cols: Int
+    public let paddedCols: Int
+    public let quants: UnsafeMutablePointer<Int8>
+    public let scales: BF16Buffer
+
+    /// Quantizes `rows × cols` Float32 values.
+    public init(rows: Int, cols: Int, values: UnsafePointer<Float>) {
+        self.rows = rows
+        self.cols = cols
+        paddedCols = (cols + 31) / 32 * 32
+        let count = rows * paddedCols
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(64, count)
+        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory allocating \(bytes) bytes") }
+        quants = raw.bindMemory(to: Int8.self, capacity: max(1, count))
+        scales = BF16Buffer(count: rows * paddedCols / 32)
+        ck_quantize_q8(values, Int64(rows), Int64(cols), quants, scales.pointer)
+    }
+
+    /// Bytes the kernels read per pass: the quants and the scales.
+    public var byteCount: Int { rows * paddedCols + scales.count * 2 }
+
+    /// Rows r0 ..< r0+count dequantized into `out` ([count, cols] Float32).
+    public func dequantize(rows r0: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+        ck_dequantize_q8(quants + r0 * paddedCols, scales.pointer + r0 * (paddedCols / 32), Int64(count), Int64(cols), out)
+    }
+
+    deinit { free(quants) }
 }
 
 /// A weight matrix in PyTorch `Linear` layout: [rows = out features, cols = in features], row-major.
 public final class WeightMatrix: @unchecked Sendable {
-    public enum Storage: Sendable { case f32(FloatBuffer), bf16(BF16Buffer) }
+    public enum Storage: Sendable { case f32(FloatBuffer), bf16(BF16Buffer), q8(Q8Buffer) }
 
     public let rows: Int
     public let cols: Int
@@ -26,7 +63,10 @@ public final class WeightMatrix: @unchecked Sendable {
 
     public convenience init(rows: Int, cols: Int, values: [Float], format: WeightFormat = .f32) {
         precondition(values.count == rows * cols)
-        if format == .bf16 {
+        if format == .q8 {
+            let q = values.withUnsafeBufferPointer { Q8Buffer(rows: rows, cols: cols, values: $0.baseAddress!) }
+            self.init(rows: rows, cols: cols, storage: .q8(q))
+        } else if format == .bf16 {
             let b = BF16Buffer(count: values.count)
             values.withUnsafeBufferPointer { ck_f32_to_bf16($0.baseAddress!, b.pointer, values.count) }
             self.init(rows: rows, cols: cols, storage: .bf16(b))
@@ -39,7 +79,11 @@ public final class WeightMatrix: @unchecked Sendable {
     convenience init(rows: Int, cols: Int, raw: UnsafeRawBufferPointer, dtype: DType, format: WeightFormat, tensor: String) throws {
         let n = rows * cols
         let keepBF16 = (format == .bf16) || (format == .asStored && dtype == .bf16)
-        if keepBF16 {
+        if format == .q8 {
+            let f = try WeightMatrix(rows: rows, cols: cols, raw: raw, dtype: dtype, format: .f32, tensor: tensor)
+            guard case .f32(let values) = f.storage else { throw ModelLoadError.unsupportedDType(tensor: tensor, found: dtype.rawValue) }
+            self.init(rows: rows, cols: cols, storage: .q8(Q8Buffer(rows: rows, cols: cols, values: values.pointer)))
+        } else if keepBF16 {
             let b = BF16Buffer(count: n)
             switch dtype {
             case .bf16: memcpy(b.pointer, raw.baseAddress!, n * 2)
@@ -64,13 +108,24 @@ public final class WeightMatrix: @unchecked Sendable {
     }
 
     public var isBF16: Bool { if case .bf16 = storage { true } else { false } }
-    public var byteCount: Int { rows * cols * (isBF16 ? 2 : 4) }
+    /// The format a matrix rebuilt from this one's values should take (`LoRAAdapter` merging).
+    public var format: WeightFormat {
+        switch storage { case .f32: .f32; case .bf16: .bf16; case .q8: .q8 }
+    }
+    public var byteCount: Int {
+        switch storage {
+        case .f32: rows * cols * 4
+        case .bf16: rows * cols * 2
+        case .q8(let q): q.byteCount
+        }
+    }
 
     /// Row `r` widened to Float32 into `out` (embedding lookup).
     package func row(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         switch storage {
         case .f32(let b): out.update(from: b.pointer + r * cols, count: cols)
         case .bf16(let b): ck_bf16_to_f32(b.pointer + r * cols, out, cols)
+        case .q8(let q): q.dequantize(rows: r, count: 1, into: out)
         }
     }
 
@@ -81,6 +136,7 @@ public final class WeightMatrix: @unchecked Sendable {
             switch storage {
             case .f32(let b): o.baseAddress!.update(from: b.pointer, count: rows * cols)
             case .bf16(let b): ck_bf16_to_f32(b.pointer, o.baseAddress!, rows * cols)
+            case .q8(let q): q.dequantize(rows: 0, count: rows, into: o.baseAddress!)
             }
         }
         return out
@@ -122,6 +178,23 @@ public enum Linear {
                 while r0 < n {
                     let rows = min(block, n - r0)
                     ck_bf16_to_f32(b.pointer + r0 * k, tmp, rows * k)
+                    sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
+                    r0 += rows
+                }
+                if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
+            }
+        case .q8(let q):
+            if m <= smallBatchRows {
+                // Decode: bandwidth-bound; the kernel reads each 8-bit row once for all m inputs.
+                ck_linear_q8(x, Int64(ldx), q.quants, q.scales.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+            } else {
+                // Prefill: dequantize blocks of rows to F32 (the same weights the kernel multiplies) for sgemm.
+                let block = min(n, widenBlockRows)
+                let tmp = scratch.get("widen", block * k)
+                var r0 = 0
+                while r0 < n {
+                    let rows = min(block, n - r0)
+                    q.dequantize(rows: r0, count: rows, into: tmp)
                     sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
                     r0 += rows
                 }

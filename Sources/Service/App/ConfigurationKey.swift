@@ -85,7 +85,7 @@ extension Optional: ConfigurationValue where Wrapped: ConfigurationValue & Decod
 
 extension WeightFormat: ConfigurationValue {
     init?(configurationText: String) { self.init(rawValue: configurationText) }
-    static var expectation: String { "stored, f32 or bf16" }
+    static var expectation: String { "stored, f32, bf16 or q8" }
     static func decode(from container: KeyedDecodingContainer<ConfigurationKey.Name>, forKey key: ConfigurationKey.Name)
         throws -> Self?
     {

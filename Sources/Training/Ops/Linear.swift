@@ -3,7 +3,7 @@ import Foundation
 import Scoring
 
 /// A weight matrix in PyTorch `Linear` layout ([rows = out, cols = in]) as the trainable model reads it: an F32 tensor
-/// in the parameter buffers (full-parameter mode), or a frozen base weight (F32 or BF16, never written).
+/// in the parameter buffers (full-parameter mode), or a frozen base weight (F32, BF16 or 8-bit, never written).
 enum MatrixWeight {
     case trainable(value: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>, rows: Int, cols: Int)
     case frozen(WeightMatrix)
@@ -29,11 +29,16 @@ enum MatrixWeight {
             case .bf16(let b):
                 ck_bf16_to_f32(b.pointer + r0 * w.cols, scratch, count * w.cols)
                 return UnsafePointer(scratch)
+            case .q8(let q):
+                q.dequantize(rows: r0, count: count, into: scratch)
+                return UnsafePointer(scratch)
             }
         }
     }
 
-    var needsWidening: Bool { if case .frozen(let w) = self { w.isBF16 } else { false } }
+    var needsWidening: Bool {
+        if case .frozen(let w) = self, w.format != .f32 { true } else { false }
+    }
 }
 
 /// A vector parameter (norm weight, bias): trainable, or frozen with no gradient.
