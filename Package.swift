@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Scoring"],
+            dependencies: ["Training", "Scoring", "CKernels"],
             swiftSettings: optimised
         ),
         .testTarget(

@@ -27,3 +27,4 @@ func printJSON<T: Encodable>(_ value: T, pretty: Bool = false) throws {
 }
 
 extension WeightFormat: ExpressibleByArgument {}
+extension MatmulPrecision: ExpressibleByArgument {}

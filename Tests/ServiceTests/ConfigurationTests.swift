@@ -24,6 +24,10 @@ import Testing
     try configuration.set("weight_format", "stored")
     try configuration.set("retrain_schedule", "off")
     #expect(configuration.weightFormat == .asStored && configuration.retrainSchedule == "off")
+    #expect(configuration.matmulPrecision == .f32)
+    try configuration.set("matmul_precision", "bf16")
+    #expect(configuration.matmulPrecision == .bf16)
+    #expect(throws: ConfigurationError.self) { try configuration.set("matmul_precision", "fp8") }
     try configuration.validate()
 }
 

@@ -63,6 +63,29 @@ void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *s
 /// The q8 matrix as float32 [n, k] (exactly the weights the kernels multiply).
 void ck_dequantize_q8(const int8_t *q, const uint16_t *scales, int64_t n, int64_t k, float *out);
 
+// ---- BF16 matrix products (gemm_bf16.c) ----
+
+/// Whether ck_gemm_bf16 runs on vdpbf16ps here (the CPU has AVX512-BF16 and this thread's level is avx512); where it
+/// does not, ck_gemm_bf16 computes the same products in plain C, slowly.
+int ck_bf16_dot_supported(void);
+/// Process-wide choice of the large matrix products' precision (`matmul_precision`): with `on`, prefill and training
+/// products whose weights are bf16 (or f32 in full-parameter training) round activations to bf16 and run on
+/// ck_gemm_bf16 — where ck_bf16_dot_supported(); elsewhere the setting changes nothing. Off by default (f32 sgemm).
+void ck_set_bf16_matmul(int on);
+/// Overrides the choice for calls made from this thread (1 on, 0 off, negative: follow the process-wide one) and
+/// returns ck_bf16_matmul(). Meant for tests.
+int ck_set_bf16_matmul_thread(int on);
+/// Whether the bf16 products are requested and available on this thread.
+int ck_bf16_matmul(void);
+/// Layouts of ck_gemm_bf16's B operand.
+enum { CK_B_ROWS_N = 0, CK_B_ROWS_K = 1 };
+/// C[m, n] = (accumulate ? C : 0) + A[m, k] · B with A f32 (row stride lda) rounded to bf16 (nearest even), B bf16
+/// (or f32 rounded to bf16 when b_f32 is set), pair products accumulated in f32. B is W[n, k]ᵀ with W row-major of
+/// stride ldb (CK_B_ROWS_N: a Linear forward x · Wᵀ) or W[k, n] (CK_B_ROWS_K: dy · W). Results do not depend on
+/// the thread count. C must not alias A or B.
+void ck_gemm_bf16(const float *a, int64_t lda, const void *b, int64_t ldb, int b_layout, int b_f32, float *c, int64_t ldc,
+                  int64_t m, int64_t n, int64_t k, int accumulate);
+
 // ---- RMSNorm (rmsnorm.c) ----
 
 /// RMSNorm as Qwen2RMSNorm in float32: y[r] = (x[r] / sqrt(mean(x[r]²) + eps)) * weight for each of

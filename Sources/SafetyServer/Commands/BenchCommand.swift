@@ -20,7 +20,11 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Batch sizes for decode (comma-separated).") var batches = "1,8"
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
+    @Option(help: "Precision of the large matrix products: f32, or bf16 (activations rounded to bf16, vdpbf16ps; AVX512-BF16 hosts only).")
+    var matmulPrecision: MatmulPrecision = .f32
+
     func run() throws {
+        matmulPrecision.apply()
         var o = EngineBenchmark.Options()
         o.formats = try formats.split(separator: ",").map {
             guard let f = WeightFormat(rawValue: String($0)) else { throw ValidationError("unknown format \($0)") }

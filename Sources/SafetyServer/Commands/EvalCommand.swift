@@ -55,7 +55,11 @@ struct EvalCommand: AsyncParsableCommand {
         var share: Double?
     }
 
+    @Option(help: "Precision of the large matrix products: f32, or bf16 (activations rounded to bf16, vdpbf16ps; AVX512-BF16 hosts only).")
+    var matmulPrecision: MatmulPrecision = .f32
+
     func run() async throws {
+        matmulPrecision.apply()
         let dataURL = URL(fileURLWithPath: data)
         var examples = try ScoringExample.loadJSONL(dataURL)
         var sources = try Self.sources(of: dataURL)

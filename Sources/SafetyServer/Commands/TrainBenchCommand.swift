@@ -18,7 +18,11 @@ struct TrainBench: ParsableCommand {
     @Flag(help: "Recompute each layer's activations in backward instead of keeping them.") var recompute = false
     @Option(help: "Write the report as JSON to this file.") var json: String?
 
+    @Option(help: "Precision of the large matrix products: f32, or bf16 (activations rounded to bf16, vdpbf16ps; AVX512-BF16 hosts only).")
+    var matmulPrecision: MatmulPrecision = .f32
+
     func run() throws {
+        matmulPrecision.apply()
         var o = TrainingBenchmark.Options()
         o.batch = batch; o.sequenceLength = length; o.rank = rank; o.alpha = Double(2 * rank); o.format = format
         o.warmupSteps = warmup; o.timedSteps = steps; o.recomputeActivations = recompute

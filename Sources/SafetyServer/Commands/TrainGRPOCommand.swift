@@ -74,7 +74,11 @@ struct TrainGRPOCommand: ParsableCommand {
         return c
     }
 
+    @Option(help: "Precision of the large matrix products: f32, or bf16 (activations rounded to bf16, vdpbf16ps; AVX512-BF16 hosts only).")
+    var matmulPrecision: MatmulPrecision = .f32
+
     func run() throws {
+        matmulPrecision.apply()
         let cfg = try grpoConfig()
         let rewardCfg = try rewardConfig.map { try JSONDecoder().decode(RewardConfig.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
             ?? RewardConfig()

@@ -110,7 +110,11 @@ struct TrainSFTCommand: ParsableCommand {
         return job
     }
 
+    @Option(help: "Precision of the large matrix products: f32, or bf16 (activations rounded to bf16, vdpbf16ps; AVX512-BF16 hosts only).")
+    var matmulPrecision: MatmulPrecision = .f32
+
     func run() throws {
+        matmulPrecision.apply()
         let run = try job().prepare(note: { logError("sft: " + $0) })
         var bar = ProgressBar(total: run.trainer.totalSteps, every: logEvery)
         let summary = try run.run(note: { bar.note("sft: " + $0) }) { r in

@@ -55,6 +55,8 @@ public struct EngineBenchmark {
         public var bandwidthGBps: Double
         public var sgemm: Spread
         public var bandwidth: Spread
+        /// `ck_gemm_bf16` at the sgemm shape, where the CPU has AVX512-BF16.
+        public var gemmBF16: Spread?
         /// Whether some decode figure streamed weights faster than the bandwidth roof (the roof is then not a ceiling
         /// and the ratios overstate nothing but mean little).
         public var roofBeaten: Bool
@@ -78,6 +80,26 @@ public struct EngineBenchmark {
         for _ in 0..<(repeats + 1) {
             let t0 = now()
             Linear.sgemm(m: m, n: n, k: k, a: a.pointer, lda: k, bT: b.pointer, ldb: k, c: c.pointer, ldc: n, beta: 0)
+            best = min(best, now() - t0)
+        }
+        return 2 * Double(m * n * k) / best / 1e9
+    }
+
+    /// Best-of-n `ck_gemm_bf16` throughput at the same shape as `measureSgemm` (bf16 weights, activations rounded to
+    /// bf16), or nil where the CPU has no AVX512-BF16 (the plain C fallback is not a roof).
+    public static func measureGemmBF16(repeats: Int = 5) -> Double? {
+        guard ck_bf16_dot_supported() != 0 else { return nil }
+        let m = 512, n = 4864, k = 896
+        let a = FloatBuffer(count: m * k), c = FloatBuffer(count: m * n), w = BF16Buffer(count: n * k)
+        var rng = SplitMix64(seed: 1)
+        rng.fillNormal(a.pointer, count: m * k, std: 1)
+        let tmp = FloatBuffer(count: n * k)
+        rng.fillNormal(tmp.pointer, count: n * k, std: 1)
+        ck_f32_to_bf16(tmp.pointer, w.pointer, n * k)
+        var best = Double.infinity
+        for _ in 0..<(repeats + 1) {
+            let t0 = now()
+            ck_gemm_bf16(a.pointer, Int64(k), w.pointer, Int64(k), Int32(CK_B_ROWS_N), 0, c.pointer, Int64(n), Int64(m), Int64(n), Int64(k), 0)
             best = min(best, now() - t0)
         }
         return 2 * Double(m * n * k) / best / 1e9
@@ -121,14 +143,15 @@ public struct EngineBenchmark {
         let pf = Self.flops(config: options.config, tokens: prompt.count, past: 0)
         // Roofs are measured before every run and once more at the end, and the best is kept: on a shared machine a
         // single measurement can land in a noisy moment, and a low roof would flatter the ratios.
-        var sgemms: [Double] = [], bws: [Double] = []
+        var sgemms: [Double] = [], bws: [Double] = [], bf16s: [Double] = []
         var prefill = [[Double]](repeating: [], count: models.count)
         var decode = [[[Double]]](repeating: [[Double]](repeating: [], count: options.batchSizes.count), count: models.count)
         for run in 1...runs {
             sgemms.append(Self.measureSgemm())
             bws.append(Self.measureBandwidth())
-            log(String(format: "run %d/%d: sgemm roof %.1f GFLOP/s (512×896 · 896×4864, best of 5), read bandwidth roof %.1f GB/s (1 GiB streaming sum, best of 5)",
-                       run, runs, sgemms.last!, bws.last!))
+            if let g = Self.measureGemmBF16() { bf16s.append(g) }
+            log(String(format: "run %d/%d: sgemm roof %.1f GFLOP/s (512×896 · 896×4864, best of 5), read bandwidth roof %.1f GB/s (1 GiB streaming sum, best of 5)%@",
+                       run, runs, sgemms.last!, bws.last!, bf16s.isEmpty ? "" : String(format: ", BF16 dot products (vdpbf16ps) %.1f GFLOP/s", bf16s.last!)))
             for (mi, (format, model)) in models.enumerated() {
                 let ws = Workspace()
                 var best = Double.infinity
@@ -166,6 +189,7 @@ public struct EngineBenchmark {
         log(host.description)
         log(String(format: "roofs over the run: sgemm %@ GFLOP/s, read bandwidth %@ GB/s; ratios use the best of each",
                    Spread(sgemms).formatted(), Spread(bws).formatted()))
+        if !bf16s.isEmpty { log("BF16 dot-product GEMM (vdpbf16ps, same shape): \(Spread(bf16s).formatted()) GFLOP/s") }
         var figures: [Figures] = []
         var beaten = false
         for (mi, (format, model)) in models.enumerated() {
@@ -192,7 +216,7 @@ public struct EngineBenchmark {
         let peak = Self.peakResidentMiB()
         log(String(format: "peak resident memory: %.0f MiB", peak))
         return Report(host: host, threads: host.threads, runs: runs, sgemmGFLOPs: sgemm, bandwidthGBps: bw, sgemm: Spread(sgemms),
-                      bandwidth: Spread(bws), roofBeaten: beaten, figures: figures, peakResidentMiB: peak)
+                      bandwidth: Spread(bws), gemmBF16: bf16s.isEmpty ? nil : Spread(bf16s), roofBeaten: beaten, figures: figures, peakResidentMiB: peak)
     }
 
     static func argmax(_ v: [Float]) -> Int {

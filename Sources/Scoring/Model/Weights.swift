@@ -143,6 +143,19 @@ public final class WeightMatrix: @unchecked Sendable {
     }
 }
 
+/// The precision of the large matrix products (prefill, training): `f32` (sgemm on F32 or widened weights; matches
+/// Transformers to 1e-4) or `bf16` (activations rounded to bf16 and multiplied on AVX512-BF16 `vdpbf16ps` with F32
+/// accumulation, as PyTorch's BF16 autocast does; about twice sgemm's rate, and only where the CPU has it).
+public enum MatmulPrecision: String, Sendable, CaseIterable {
+    case f32, bf16
+
+    /// Sets the process-wide precision (`ck_set_bf16_matmul`).
+    public func apply() { ck_set_bf16_matmul(self == .bf16 ? 1 : 0) }
+
+    /// Whether bf16 products actually run here (requested and the CPU has AVX512-BF16).
+    public static var bf16Active: Bool { ck_bf16_matmul() != 0 }
+}
+
 /// Dense linear algebra on row-major Float32 data.
 public enum Linear {
     /// Rows of BF16 weights widened per sgemm call when the batch is large (prefill): bounds scratch memory.
@@ -170,6 +183,10 @@ public enum Linear {
             if m <= smallBatchRows {
                 // Decode: bandwidth-bound; the kernel reads each BF16 row once for all m inputs and widens in registers.
                 ck_linear_bf16(x, Int64(ldx), b.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+            } else if ck_bf16_matmul() != 0 {
+                // Prefill with `matmul_precision` bf16 on an AVX512-BF16 host: activations rounded to bf16, vdpbf16ps.
+                ck_gemm_bf16(x, Int64(ldx), b.pointer, Int64(k), Int32(CK_B_ROWS_N), 0, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+                if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
             } else {
                 // Prefill: compute-bound; widen blocks of rows to F32 and let sgemm run at full speed.
                 let block = min(n, widenBlockRows)

@@ -14,6 +14,8 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     public var modelPath = "models/default"
     /// In-memory weight format: `stored`, `f32` or `bf16`.
     public var weightFormat = WeightFormat.asStored
+    /// Precision of the large matrix products: f32 (default) or bf16 (AVX512-BF16 hosts; see `MatmulPrecision`).
+    public var matmulPrecision = MatmulPrecision.f32
     public var databasePath = "var/safety.sqlite"
     /// Folder of the numbered SQL migrations; found automatically when empty.
     public var migrationsPath = ""
@@ -84,6 +86,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("port", \.port),
         ConfigurationKey("model_path", \.modelPath),
         ConfigurationKey("weight_format", \.weightFormat),
+        ConfigurationKey("matmul_precision", \.matmulPrecision),
         ConfigurationKey("database_path", \.databasePath),
         ConfigurationKey("migrations_path", \.migrationsPath),
         ConfigurationKey("public_path", \.publicPath),

@@ -83,6 +83,20 @@ extension Optional: ConfigurationValue where Wrapped: ConfigurationValue & Decod
     }
 }
 
+extension MatmulPrecision: ConfigurationValue {
+    init?(configurationText: String) { self.init(rawValue: configurationText) }
+    static var expectation: String { "f32 or bf16" }
+    static func decode(from container: KeyedDecodingContainer<ConfigurationKey.Name>, forKey key: ConfigurationKey.Name)
+        throws -> Self?
+    {
+        guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = Self(configurationText: text) else {
+            throw ConfigurationError(message: "\(key.stringValue) must be \(expectation), found \"\(text)\"")
+        }
+        return value
+    }
+}
+
 extension WeightFormat: ConfigurationValue {
     init?(configurationText: String) { self.init(rawValue: configurationText) }
     static var expectation: String { "stored, f32, bf16 or q8" }

@@ -41,6 +41,7 @@ public final class SafetyService: Sendable {
             throw ConfigurationError(message: "no model at \(dir.path) (config.json missing); set model_path / --model")
         }
         let t0 = Date()
+        configuration.matmulPrecision.apply()
         let model = try Qwen2Model.load(directory: dir, format: configuration.weightFormat)
         let tokenizer = try Tokenizer.load(directory: dir)
         let prompt = try ScoringPrompt.load(directory: dir)

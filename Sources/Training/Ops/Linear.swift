@@ -36,6 +36,21 @@ enum MatrixWeight {
         }
     }
 
+    /// With `matmul_precision` bf16 active: the weight as `ck_gemm_bf16`'s B operand (bf16 bits, or the F32 master
+    /// values rounded while packing); nil otherwise (8-bit weights keep the dequantize + sgemm path).
+    var bf16GemmOperand: (UnsafeRawPointer, f32: Bool)? {
+        guard MatmulPrecision.bf16Active else { return nil }
+        switch self {
+        case .trainable(let value, _, _, _): return (UnsafeRawPointer(value), true)
+        case .frozen(let w):
+            switch w.storage {
+            case .bf16(let b): return (UnsafeRawPointer(b.pointer), false)
+            case .f32(let b): return (UnsafeRawPointer(b.pointer), true)
+            case .q8: return nil
+            }
+        }
+    }
+
     var needsWidening: Bool {
         if case .frozen(let w) = self, w.format != .f32 { true } else { false }
     }
@@ -105,8 +120,12 @@ struct LinearLayer {
         let lora = useLoRA ? self.lora : nil
         let merged = (lora != nil && scratch.foldLoRA && R > k) ? lora : nil
         t.time("linear") {
-            forEachBlock(merged: merged, scratch: scratch) { r0, rows, w in
-                Blas.gemmNT(m: R, n: rows, k: k, a: x, lda: k, b: w, ldb: k, beta: accumulate ? 1 : 0, c: y + r0, ldc: n)
+            if merged == nil, let (b, f32) = weight.bf16GemmOperand {
+                ck_gemm_bf16(x, Int64(k), b, Int64(k), Int32(CK_B_ROWS_N), f32 ? 1 : 0, y, Int64(n), Int64(R), Int64(n), Int64(k), accumulate ? 1 : 0)
+            } else {
+                forEachBlock(merged: merged, scratch: scratch) { r0, rows, w in
+                    Blas.gemmNT(m: R, n: rows, k: k, a: x, lda: k, b: w, ldb: k, beta: accumulate ? 1 : 0, c: y + r0, ldc: n)
+                }
             }
             if let bias {
                 for r in 0..<R { Blas.add(bias.value, into: y + r * n, count: n) }
@@ -134,8 +153,12 @@ struct LinearLayer {
             }
             if let dBias = bias?.grad { Blas.addColumnSums(dy, ldx: n, rows: R, cols: n, into: dBias) }
             if let dx {
-                forEachBlock(merged: merged, scratch: scratch) { r0, rows, w in
-                    Blas.gemmNN(m: R, n: k, k: rows, a: dy + r0, lda: n, b: w, ldb: k, beta: (r0 == 0 && !accumulate) ? 0 : 1, c: dx, ldc: k)
+                if merged == nil, let (b, f32) = weight.bf16GemmOperand {
+                    ck_gemm_bf16(dy, Int64(n), b, Int64(k), Int32(CK_B_ROWS_K), f32 ? 1 : 0, dx, Int64(k), Int64(R), Int64(k), Int64(n), accumulate ? 1 : 0)
+                } else {
+                    forEachBlock(merged: merged, scratch: scratch) { r0, rows, w in
+                        Blas.gemmNN(m: R, n: k, k: rows, a: dy + r0, lda: n, b: w, ldb: k, beta: (r0 == 0 && !accumulate) ? 0 : 1, c: dx, ldc: k)
+                    }
                 }
             }
         }
