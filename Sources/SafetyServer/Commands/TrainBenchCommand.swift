@@ -13,7 +13,7 @@ struct TrainBench: ParsableCommand {
     @Option(help: "LoRA rank (on q,k,v,o,gate,up,down).") var rank = 16
     @Option(help: "Base weight format (bf16 or f32).") var format: WeightFormat = .bf16
     @Option(help: "Untimed steps first (page faults, scratch growth).") var warmup = 1
-    @Option(help: "Timed steps.") var steps = 1
+    @Option(name: [.customLong("steps"), .customLong("repeat")], help: "Timed steps (reported as median and range).") var steps = 1
     @Option(help: ArgumentHelp("Decoder layers (default: the configuration's 24).", visibility: .hidden)) var layers: Int?
     @Flag(help: "Recompute each layer's activations in backward instead of keeping them.") var recompute = false
     @Option(help: "Write the report as JSON to this file.") var json: String?

@@ -28,6 +28,11 @@ public enum TrainingBenchmark {
     }
 
     public struct Report: Codable, Sendable {
+        public var host: HostInfo
+        /// f32, or bf16 where the products ran on vdpbf16ps.
+        public var matmulPrecision: String
+        /// Seconds of each timed step: median and range.
+        public var steps: Spread
         public var config: String
         public var batch: Int
         public var sequenceLength: Int
@@ -95,8 +100,13 @@ public enum TrainingBenchmark {
     public static func run(options o: Options = Options(), log: (String) -> Void) -> Report {
         // The roof is measured before and after the steps and the better figure kept: on a shared machine one short
         // measurement can land in a busy moment and flatter the ratio.
+        let host = HostInfo.current()
+        log(host.description)
+        let precision = MatmulPrecision.bf16Active ? "bf16" : "f32"
+        log("matrix products: \(precision == "bf16" ? "bf16 (vdpbf16ps, activations rounded to bf16)" : "f32 (sgemm)")")
         var sgemm = EngineBenchmark.measureSgemm()
         log(String(format: "sgemm roof: %.1f GFLOP/s (512×896 · 896×4864, best of 5)", sgemm))
+        if let g = EngineBenchmark.measureGemmBF16() { log(String(format: "BF16 dot-product GEMM (vdpbf16ps, same shape): %.1f GFLOP/s", g)) }
         log("building a random \(o.format.rawValue) model with Qwen2.5-0.5B's configuration…")
         var config = o.config
         if let layers = o.layers { config.numHiddenLayers = layers }
@@ -112,16 +122,20 @@ public enum TrainingBenchmark {
         log("LoRA r=\(o.rank) on \(o.targets.map(\.rawValue).joined(separator: ",")): \(model.parameters.parameterCount) trainable parameters; batch \(o.batch) × \(o.sequenceLength) tokens, \(N) scored")
 
         var forward = 0.0, backward = 0.0, update = 0.0, cpuSeconds = 0.0
+        var stepSeconds: [Double] = []
         var forwardParts: [String: Double] = [:]
         for i in 0..<(o.warmupSteps + o.timedSteps) {
             let timed = i >= o.warmupSteps
             model.scratch.times.enabled = timed
             let cpu0 = Self.cpuSeconds()
+            let before = model.scratch.times.seconds
             let t0 = EngineBenchmark.now()
             model.zeroGrad()
             let pass = model.forward(batch)
             let t1 = EngineBenchmark.now()
-            if timed { forwardParts = model.scratch.times.seconds }
+            if timed {
+                for (key, v) in model.scratch.times.seconds { forwardParts[key, default: 0] += v - (before[key] ?? 0) }
+            }
             model.backward(pass, dLogprobs: pass.logprobs.map { Array(repeating: -1 / Float(N), count: $0.count) })
             let t2 = EngineBenchmark.now()
             model.parameters.clipGradNorm(maxNorm: 1)
@@ -130,7 +144,10 @@ public enum TrainingBenchmark {
             let loss = -pass.logprobs.joined().reduce(0, +) / Float(N)
             log(String(format: "%@ step: %.2f s (forward %.2f, backward %.2f, AdamW %.3f), loss %.4f",
                        timed ? "timed" : "warm-up", t3 - t0, t1 - t0, t2 - t1, t3 - t2, loss))
-            if timed { forward += t1 - t0; backward += t2 - t1; update += t3 - t2; cpuSeconds += Self.cpuSeconds() - cpu0 }
+            if timed {
+                forward += t1 - t0; backward += t2 - t1; update += t3 - t2; cpuSeconds += Self.cpuSeconds() - cpu0
+                stepSeconds.append(t3 - t0)
+            }
         }
         let after = EngineBenchmark.measureSgemm()
         log(String(format: "sgemm roof after the steps: %.1f GFLOP/s", after))
@@ -152,14 +169,15 @@ public enum TrainingBenchmark {
         log(String(format: "%.1f GFLOP per CPU-second (OpenBLAS sgemm ≈ 95–100 per core, DESIGN §6); on an idle machine ≈ %.1f s/step, %.0f tokens/s",
                    perCPUSecond, idleEstimate, Double(o.batch * o.sequenceLength) / idleEstimate))
         let gflops = flops / seconds / 1e9
-        // Per op family, forward and backward (the last timed step's forward split; totals averaged over timed steps).
+        // Per op family, forward and backward, averaged over the timed steps.
         let total = model.scratch.times.seconds
         var breakdown: [String: Double] = [:]
         func part(_ key: String, _ fwd: Double, _ bwd: Double) {
             breakdown[key + ".forward"] = fwd; breakdown[key + ".backward"] = bwd
             log(String(format: "  %-22@ forward %6.2f s   backward %6.2f s", key, fwd, bwd))
         }
-        let f = forwardParts, scale = 1 / steps
+        let scale = 1 / steps
+        let f = forwardParts.mapValues { $0 * scale }
         func split(_ key: String) -> (Double, Double) {
             let fwd = f[key] ?? 0
             return (fwd, (total[key] ?? 0) * scale - fwd)
@@ -173,13 +191,14 @@ public enum TrainingBenchmark {
         let layersBwd = (total["layers.bwd"] ?? 0) * scale + (total["layers.recompute"] ?? 0) * scale
         part("norms, RoPE, SwiGLU", layersFwd - linear.0 - lora.0 - attention.0, layersBwd - linear.1 - lora.1 - attention.1)
         let peak = EngineBenchmark.peakResidentMiB()
-        let report = Report(config: "Qwen2.5-0.5B (random \(o.format.rawValue))", batch: o.batch, sequenceLength: o.sequenceLength, rank: o.rank,
+        let report = Report(host: host, matmulPrecision: precision, steps: Spread(stepSeconds), config: "Qwen2.5-0.5B (random \(o.format.rawValue))", batch: o.batch, sequenceLength: o.sequenceLength, rank: o.rank,
                             trainableParameters: model.parameters.parameterCount, recomputeActivations: o.recomputeActivations,
                             sgemmGFLOPs: sgemm, secondsPerStep: seconds, forwardSeconds: forward / steps, backwardSeconds: backward / steps,
                             optimizerSeconds: update / steps, tokensPerSecond: Double(o.batch * o.sequenceLength) / seconds,
                             flopsPerStep: flops, achievedGFLOPs: gflops, ratioOfSgemmRoof: gflops / sgemm, peakResidentMiB: peak,
                             cpuShare: cpuShare, gflopsPerCPUSecond: perCPUSecond, idleMachineSecondsEstimate: idleEstimate,
                             breakdownSeconds: breakdown)
+        log("timed steps: \(Spread(stepSeconds).formatted(2)) s")
         log(String(format: "LoRA training step: %.2f s/step, %.0f tokens/s; %.2f TFLOP/step → %.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s sgemm roof; peak RSS %.0f MiB",
                    seconds, report.tokensPerSecond, flops / 1e12, gflops, 100 * gflops / sgemm, sgemm, peak))
         return report
