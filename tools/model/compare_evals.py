@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Prints v1 against v2 from the eval reports tools/model/make-model-v2.sh writes (one table per evaluation set:
-text-level accuracy, precision, recall, F1, MAE, quote grounding, and per-dimension F1), as Markdown.
+"""Prints models side by side from the eval reports tools/model/make-model-v2.sh and make-model-v3.sh write (one
+table per evaluation set: text-level accuracy, precision, recall, F1, MAE, quote grounding, and per-dimension F1), as
+Markdown. Reports are `{set}-{model}.json` in the folders given (v1, v2, v2b, v3, in that order).
 
-    python3 tools/model/compare_evals.py .model-build-v2/eval
+    python3 tools/model/compare_evals.py .model-build-v2/eval .model-build-v3/eval
 """
 import json, os, sys
 
@@ -25,13 +26,14 @@ def pct(x):
 
 
 def main():
-    folder = sys.argv[1] if len(sys.argv) > 1 else ".model-build-v2/eval"
+    folders = sys.argv[1:] or [".model-build-v2/eval"]
     for name, title in SETS:
         rows = {}
-        for m in ("v1", "v2", "v2b"):
-            path = os.path.join(folder, f"{name}-{m}.json")
-            if os.path.exists(path):
-                rows[m] = json.load(open(path, encoding="utf-8"))
+        for m in ("v1", "v2", "v2b", "v3"):
+            for folder in folders:
+                path = os.path.join(folder, f"{name}-{m}.json")
+                if os.path.exists(path):
+                    rows[m] = json.load(open(path, encoding="utf-8"))
         if not rows:
             continue
         n = next(iter(rows.values()))["items"]
