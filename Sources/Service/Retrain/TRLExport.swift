@@ -31,9 +31,11 @@ public enum TRLExport {
             + i.replay.map { Row(RetrainPipeline.withReasoning($0), source: "replay", prompt: prompt) }
             + i.anchor.map { Row(RetrainPipeline.withReasoning($0), source: "anchor", prompt: prompt) }
         let grpo = data.corrections.map { Row($0, source: "correction", prompt: prompt) }
-        // What the gate judges on: the newest `eval_max_items` held-out corrections, the first `control_max_items` controls.
-        let heldOut = i.heldOut.suffix(retrain.evalMaxItems).map { Row($0, source: "held_out", prompt: prompt) }
-        let control = i.control.prefix(retrain.controlMaxItems).map { Row($0, source: "control", prompt: prompt) }
+        // What the gate judges on (by the scores alone): the newest `eval_max_items` held-out corrections and the first
+        // `control_max_items` controls; a missing reasoning is stated from the scores here too, so every completion is a
+        // whole answer.
+        let heldOut = i.heldOut.suffix(retrain.evalMaxItems).map { Row(RetrainPipeline.withReasoning($0), source: "held_out", prompt: prompt) }
+        let control = i.control.prefix(retrain.controlMaxItems).map { Row(RetrainPipeline.withReasoning($0), source: "control", prompt: prompt) }
 
         try fm.createDirectory(at: outDir, withIntermediateDirectories: true)
         let files: [(String, [Row])] = [("train", train), ("grpo", grpo), ("held_out", heldOut), ("control", control)]
