@@ -53,7 +53,7 @@ extension RetrainService {
         } catch {
             let detail = "the evaluation could not run: \(error)"
             _ = try? await database.adapters.recordGate(id: id, state: .failed, eval: nil, detail: detail)
-            try? await database.auditLog.record(keyID: nil, action: "adapter.gate", target: id,
+            _ = try? await database.auditLog.record(keyID: nil, action: "adapter.gate", target: id,
                                                 details: .object(["state": .string("failed"), "detail": .string(detail)]))
             logger.error("imported adapter's evaluation failed", metadata: ["adapter": "\(id)", "error": "\(error)"])
         }
