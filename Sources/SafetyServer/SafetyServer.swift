@@ -8,7 +8,8 @@ struct SafetyServerCommand: AsyncParsableCommand {
         commandName: "safety-server",
         abstract: "TC260-003 content-safety scoring service and its model tools.",
         subcommands: [ServeCommand.self, KeysCommand.self, TokenizeCommand.self, TokenizerCommand.self, LogitsCommand.self, GenerateCommand.self,
-                      ScoreCommand.self, EvidenceCommand.self, EvalCommand.self, BenchCommand.self, TrainCommand.self, ModelCommand.self, DemoCommand.self, DevCommand.self]
+                      ScoreCommand.self, EvidenceCommand.self, EvalCommand.self, BenchCommand.self, TrainCommand.self, ModelCommand.self, DemoCommand.self,
+                      ExportCommand.self, DevCommand.self]
     )
 }
 

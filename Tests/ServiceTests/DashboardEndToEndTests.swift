@@ -287,6 +287,45 @@ import Training
     }
 }
 
+extension DashboardEndToEndTests {
+    /// The adapters page shows where each adapter came from and an import's gate; an import the gate rejected is
+    /// activated only with a reason, which the page sends as the override and then shows.
+    @Test func anImportTheGateRejectedIsActivatedOnlyWithAReason() async throws {
+        let t = try await TestApp.make()
+        defer { Task { await t.close() } }
+        let shots = try screenshotFolder("dashboard-e2e-import")
+        let folder = t.directory.appendingPathComponent("elsewhere/a")
+        try LoRAAdapter.fresh(id: "a", model: TinyModel.model, config: LoRAConfig(r: 2, alpha: 4, targets: [.q, .v]), seed: 5).save(to: folder)
+        let imported = try await t.service.importAdapter(path: folder.path, label: "外部训练", by: 1).adapter
+        _ = try await t.service.database.adapters.recordGate(id: imported.id, state: .rejected, eval: nil, detail: "rejected: held-out MAE rose")
+        try await t.application.test(.live) { client in
+            let port = try #require(client.port)
+            try await Browser.run { browser in
+                try await signIn(browser, port: port, key: t.adminKey, then: "#/adapters")
+                try await browser.waitFor(selector: "[data-testid=adapter-row][data-id=\"\(imported.id)\"]", timeout: 30)
+                let origin = try await browser.text("adapter-origin")
+                #expect(origin.contains("外部导入") && origin.contains("外部训练"), "\(origin)")
+                #expect(try await browser.text("adapter-gate-state") == "未通过")
+                try await browser.click("adapter-activate-\(imported.id)")
+                try await browser.waitFor(testID: "adapter-override-reason")
+                // Without a reason nothing is sent.
+                try await browser.click("confirm-ok")
+                try await browser.waitForAbsence(selector: "dialog[open]")
+                #expect(t.service.scorer.adapterID == nil)
+                try await browser.click("adapter-activate-\(imported.id)")
+                try await browser.type("adapter-override-reason", "人工抽查五十条，结果可接受")
+                try await browser.screenshot(to: shots.appendingPathComponent("1-override-reason.png").path, fullPage: true)
+                try await browser.click("confirm-ok")
+                try await browser.waitFor(testID: "adapter-override", timeout: 30)
+                try await browser.waitFor(testID: "adapter-active", timeout: 30)
+                try await browser.screenshot(to: shots.appendingPathComponent("2-overridden.png").path, fullPage: true)
+            }
+        }
+        let row = try #require(try await t.service.database.adapters.get(id: imported.id))
+        #expect(row.isActive && row.overrideReason == "人工抽查五十条，结果可接受" && t.service.scorer.adapterID == imported.id)
+    }
+}
+
 /// Opens the dashboard, signs in with `key` and goes to `hash` (e.g. "#/runs/3").
 func signIn(_ browser: Browser, port: Int, key: String, then hash: String) async throws {
     try await browser.navigate(to: "http://127.0.0.1:\(port)/")

@@ -83,7 +83,27 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     }
     #expect(backFilled == [42, nil, nil])
     #expect(try await fourth.trainingRuns.lastConsumedCorrectionID() == 42)
+    // An adapter registered at version 5 (by a retrain run, the only way then).
+    try await fourth.pool.write { db in
+        try db.execute(sql: """
+            INSERT INTO adapters (id, content_hash, path, base_model_id, created_at, run_id, active, activated_at)
+            VALUES ('run2-abc', 'abc', '/adapters/abc', 'tiny', 4, 2, 1, 4)
+            """)
+    }
     try await fourth.close()
+
+    let sixth = try folder.open(upTo: 6)
+    #expect(try await sixth.appliedMigrations().map(\.name).last == "0006_adapter_import")
+    let kept = try #require(try await sixth.adapters.get(id: "run2-abc"))
+    #expect(kept.origin == .retrain && kept.gateState == nil && kept.gatePassed && kept.isActive, "\(kept)")
+    // An import without a gate state, or a retrain adapter with one, is refused by the schema.
+    await #expect(throws: StorageError.self) {
+        _ = try await sixth.adapters.register(NewAdapter(id: "i1", contentHash: "h1", path: "/a/h1", baseModelID: "tiny", origin: .imported))
+    }
+    await #expect(throws: StorageError.self) {
+        _ = try await sixth.adapters.register(NewAdapter(id: "r1", contentHash: "h2", path: "/a/h2", baseModelID: "tiny", gateState: .passed))
+    }
+    try await sixth.close()
 }
 
 @Test func rerunningMigrationsIsANoOp() async throws {
@@ -97,7 +117,7 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
 
     let reopened = try folder.open()
     #expect(try schemaDump(reopened) == before)
-    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3, 4, 5])
+    #expect(try await reopened.appliedMigrations().map(\.id) == [1, 2, 3, 4, 5, 6])
     try await reopened.close()
 }
 
@@ -126,8 +146,8 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     let folder = try TemporaryDirectory()
     let migrations = try folder.copyOfMigrations()
     try await folder.open(migrations: migrations).close()
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0005_run_last_correction.sql"))
-    #expect(throws: StorageError.appliedMigrationMissing(id: 5, name: "0005_run_last_correction")) {
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0006_adapter_import.sql"))
+    #expect(throws: StorageError.appliedMigrationMissing(id: 6, name: "0006_adapter_import")) {
         try folder.open(migrations: migrations)
     }
 }
@@ -138,17 +158,17 @@ private func schemaDump(_ database: Storage.Database) throws -> [String] {
     try """
         CREATE TABLE half_done (x INTEGER);
         INSERT INTO no_such_table VALUES (1);
-        """.write(to: migrations.appendingPathComponent("0006_broken.sql"), atomically: true, encoding: .utf8)
+        """.write(to: migrations.appendingPathComponent("0007_broken.sql"), atomically: true, encoding: .utf8)
     let error = #expect(throws: StorageError.self) { try folder.open(migrations: migrations) }
     guard case .migrationFailed(let id, _, let message)? = error else {
         Issue.record("expected migrationFailed, got \(String(describing: error))")
         return
     }
-    #expect(id == 6 && message.contains("no_such_table"))
+    #expect(id == 7 && message.contains("no_such_table"))
 
-    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0006_broken.sql"))
+    try FileManager.default.removeItem(at: migrations.appendingPathComponent("0007_broken.sql"))
     let database = try folder.open(migrations: migrations)
-    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3, 4, 5])
+    #expect(try await database.appliedMigrations().map(\.id) == [1, 2, 3, 4, 5, 6])
     #expect(try !tables(database).contains("half_done"))
     try await database.close()
 }

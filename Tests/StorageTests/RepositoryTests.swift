@@ -166,6 +166,52 @@ import Testing
     try await database.close()
 }
 
+/// An imported adapter waits for its gate (pending → evaluating → passed/rejected/failed), is found by its content, and
+/// the schema refuses to serve it before its gate passed unless an override reason is recorded in the same write.
+@Test func anImportedAdapterServesOnlyAfterItsGateOrWithARecordedOverride() async throws {
+    let folder = try TemporaryDirectory()
+    let database = try folder.open()
+    let adapters = database.adapters
+    let admin = try await database.apiKeys.create(role: .admin, label: "admin")
+    for (id, hash) in [("import-a", "ha"), ("import-b", "hb")] {
+        let a = try await adapters.register(NewAdapter(id: id, contentHash: hash, path: "/adapters/\(hash)", baseModelID: "qwen",
+                                                       origin: .imported, label: "from trl", sourcePath: "/tmp/\(id)", gateState: .pending))
+        #expect(a.origin == .imported && a.gateState == .pending && !a.gatePassed && a.label == "from trl")
+    }
+    #expect(try await adapters.find(contentHash: "hb")?.id == "import-b")
+    #expect(try await adapters.find(contentHash: "nope") == nil)
+    // The same files imported twice: the schema keeps one.
+    await #expect(throws: StorageError.self) {
+        _ = try await adapters.register(NewAdapter(id: "import-a2", contentHash: "ha", path: "/adapters/ha", baseModelID: "qwen",
+                                                   origin: .imported, gateState: .pending))
+    }
+
+    // Oldest first, one at a time; an interrupted evaluation goes back to pending.
+    #expect(try await adapters.claimNextGateEvaluation()?.id == "import-a")
+    #expect(try await adapters.claimNextGateEvaluation()?.id == "import-b")
+    #expect(try await adapters.claimNextGateEvaluation() == nil)
+    #expect(try await adapters.requeueInterruptedGateEvaluations() == ["import-a", "import-b"])
+    #expect(try await adapters.get(id: "import-a")?.gateState == .pending)
+
+    let passed = try await adapters.recordGate(id: "import-a", state: .passed, eval: .object(["held_out": .int(12)]), detail: "passed: MAE 3.1 → 2.0")
+    #expect(passed.gatePassed && passed.gateDetail == "passed: MAE 3.1 → 2.0" && passed.eval == .object(["held_out": .int(12)]))
+    _ = try await adapters.recordGate(id: "import-b", state: .rejected, eval: nil, detail: "rejected: MAE rose")
+    #expect(try await adapters.activate(id: "import-a").isActive)
+
+    // A rejected import does not serve without a reason: the trigger refuses, and the active adapter stays.
+    let refused = await #expect(throws: StorageError.self) { try await adapters.activate(id: "import-b") }
+    guard case .constraintViolation(let v)? = refused else { Issue.record("expected a constraint violation, got \(String(describing: refused))"); return }
+    #expect(v.kind == .trigger && v.detail.contains("adapters_activation_needs_gate"), "\(v)")
+    #expect(try await adapters.active()?.id == "import-a")
+    let overridden = try await adapters.activate(id: "import-b", override: AdapterOverride(reason: "needed for the ads domain", keyID: admin.key.id))
+    #expect(overridden.isActive && overridden.overrideReason == "needed for the ads domain" && overridden.overrideBy == admin.key.id)
+    #expect(overridden.overrideAt != nil && overridden.gateState == .rejected)
+    // Rolling back to the passed import and forward again: the recorded override still stands.
+    _ = try await adapters.activate(id: "import-a")
+    #expect(try await adapters.activate(id: "import-b").isActive)
+    try await database.close()
+}
+
 @Test func theHeldOutSplitIsStableAndRoughlyTheRequestedFraction() async throws {
     let ids = (0..<4000).map { _ in RequestID.make() }
     let held = ids.filter { HeldOut.contains(requestID: $0, fraction: 0.2) }

@@ -1,4 +1,5 @@
-// Adapters: every saved LoRA adapter with its evaluation, the active one marked, activate / roll back / base model.
+// Adapters: every saved LoRA adapter with its origin and evaluation, the active one marked, activate / roll back / base
+// model. An imported adapter whose eval gate has not passed is activated only with a reason (an override, on record).
 
 import { api } from '../api.js';
 import { t } from '../i18n.js';
@@ -24,9 +25,21 @@ export async function render(ctx) {
   ctx.main.append(pageHeader(t('adapters.title'), useBase), status, body);
 
   async function activate(adapter, question) {
-    if (!(await ctx.confirm(question))) return;
+    const needsReason = adapter.origin === 'imported' && adapter.gate_state !== 'passed' && !adapter.override_reason;
+    const reason = needsReason
+      ? h('textarea', { class: 'input', rows: 3, maxlength: 1000, testid: 'adapter-override-reason', placeholder: t('adapters.overridePlaceholder') })
+      : null;
+    const message = needsReason
+      ? h('div', {}, h('p', {}, t('adapters.confirmOverride', { id: adapter.id, gate: t(`adapters.gate.${adapter.gate_state}`) })), reason)
+      : question;
+    if (!(await ctx.confirm(message, needsReason ? { danger: true } : {}))) return;
+    if (needsReason && !reason.value.trim()) {
+      ctx.toast(t('adapters.overrideNeeded'), 'error');
+      return;
+    }
+    const body = needsReason ? { override_reason: reason.value.trim() } : undefined;
     try {
-      await api(`/v1/admin/adapters/${encodeURIComponent(adapter.id)}/activate`, { method: 'POST' });
+      await api(`/v1/admin/adapters/${encodeURIComponent(adapter.id)}/activate`, body ? { method: 'POST', body } : { method: 'POST' });
       ctx.toast(adapter.id === 'base' ? t('adapters.baseActivated') : t('adapters.activated', { id: adapter.id }));
     } catch (error) {
       ctx.toast(error.display ?? String(error), 'error');
@@ -47,7 +60,7 @@ export async function render(ctx) {
       }
       const sorted = [...items].sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
       replace(body, panel(null, h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid: 'adapters-table' },
-        h('thead', {}, h('tr', {}, ['id', 'created', 'run', 'eval', 'status', 'parent', 'actions']
+        h('thead', {}, h('tr', {}, ['id', 'created', 'origin', 'run', 'eval', 'gate', 'status', 'parent', 'actions']
           .map((c) => h('th', { scope: 'col' }, t(`adapters.col.${c}`))))),
         h('tbody', {}, sorted.map((adapter) => row(adapter, active, activate)))))));
     } catch (error) {
@@ -66,8 +79,11 @@ function row(adapter, active, activate) {
     h('td', {}, h('span', { class: 'mono', title: `${adapter.id}\n${adapter.content_hash ?? ''}\n${adapter.path ?? ''}` }, shortId(adapter.id, 18)),
       h('div', { class: 'muted small' }, adapter.base_model_id ?? '')),
     h('td', { class: 'nowrap' }, formatTime(adapter.created_at)),
+    h('td', { class: 'nowrap', testid: 'adapter-origin' }, t(`adapters.origin.${adapter.origin ?? 'retrain'}`),
+      adapter.label ? h('div', { class: 'muted small', title: adapter.source_path ?? '' }, adapter.label) : null),
     h('td', {}, adapter.run_id != null ? h('a', { href: `#/runs/${encodeURIComponent(adapter.run_id)}` }, `#${adapter.run_id}`) : t('common.none')),
     h('td', { class: 'nowrap', testid: 'adapter-eval' }, evalSummary(adapter.eval)),
+    h('td', { testid: 'adapter-gate' }, gateCell(adapter)),
     h('td', {}, adapter.active
       ? [badge(`● ${t('adapters.active')}`, 'ok', { testid: 'adapter-active' }),
         adapter.activated_at ? h('div', { class: 'muted small' }, t('adapters.activatedAt', { t: formatTime(adapter.activated_at) })) : null]
@@ -78,4 +94,16 @@ function row(adapter, active, activate) {
       testid: `adapter-activate-${adapter.id}`,
       onclick: () => activate(adapter, question),
     })));
+}
+
+const GATE_KINDS = { passed: 'ok', rejected: 'bad', failed: 'bad', pending: 'neutral', evaluating: 'neutral' };
+
+/** An import's gate (the retrain's adapters passed their run's gate before they were saved), and any override. */
+function gateCell(adapter) {
+  if (!adapter.gate_state) return t('adapters.gate.run');
+  return [badge(t(`adapters.gate.${adapter.gate_state}`), GATE_KINDS[adapter.gate_state] ?? 'neutral',
+    { testid: 'adapter-gate-state', title: adapter.gate_detail ?? '' }),
+  adapter.override_reason
+    ? h('div', { class: 'muted small', testid: 'adapter-override', title: adapter.override_reason }, t('adapters.overridden', { reason: adapter.override_reason }))
+    : null];
 }

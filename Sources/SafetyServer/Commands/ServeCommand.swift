@@ -23,9 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     var bootstrapKeyFile: String?
 
     func run() async throws {
-        var cfg = ServiceConfiguration()
-        if let config { cfg = try ServiceConfiguration.load(file: URL(fileURLWithPath: config)) }
-        try cfg.apply(environment: ProcessInfo.processInfo.environment)
+        var cfg = try Self.loadConfiguration(file: config, settings: [])
         if let host { cfg.host = host }
         if let port { cfg.port = port }
         if let model { cfg.modelPath = model }

@@ -118,6 +118,8 @@ public struct Qwen2Config: Decodable, Sendable, Equatable {
 
     /// Per-head dimension: `head_dim` when given, else hidden / heads.
     public var D: Int { headDim ?? hiddenSize / numAttentionHeads }
+    /// The positions the engine serves: `max_position_embeddings`, capped at 128 Ki (the RoPE table's size).
+    public var contextLength: Int { min(maxPositionEmbeddings, 131_072) }
     public var qDim: Int { numAttentionHeads * D }
     public var kvDim: Int { numKeyValueHeads * D }
 

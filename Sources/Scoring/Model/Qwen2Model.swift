@@ -85,7 +85,7 @@ public final class Qwen2Model: @unchecked Sendable {
         self.layers = layers
         self.finalNorm = finalNorm
         self.lmHead = lmHead
-        rope = RopeTable(headDim: config.D, theta: config.ropeTheta, positions: min(config.maxPositionEmbeddings, 131_072))
+        rope = RopeTable(headDim: config.D, theta: config.ropeTheta, positions: config.contextLength)
     }
 
     /// Bytes of weights read by one decode step (every matrix once; the embedding row is negligible unless tied).

@@ -30,8 +30,10 @@ extension APIError {
         switch e {
         case .adapterNotFound, .runNotFound, .requestNotFound, .keyNotFound:
             .notFound(e.description)
-        case .adapterFilesMissing, .adapterInvalid:
+        case .adapterFilesMissing, .adapterInvalid, .adapterImportInvalid:
             APIError(.unprocessableContent, code: "adapter_invalid", e.description)
+        case .adapterGateNotPassed:
+            APIError(.conflict, code: "gate_not_passed", e.description)
         case .adapterModified:
             APIError(.unprocessableContent, code: "adapter_modified", e.description)
         case .runInProgress:

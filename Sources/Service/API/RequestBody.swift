@@ -23,6 +23,15 @@ struct RequestError: Error, Equatable, CustomStringConvertible {
 /// not JSON, not an object, or whatever the request type's own decoding refuses (400).
 enum RequestBody {
     static func decode<Body: Decodable>(_ type: Body.Type, from request: Request, maxBytes: Int) async throws -> Body {
+        guard let body = try await decodeIfPresent(type, from: request, maxBytes: maxBytes) else {
+            throw RequestError("empty_body", "the request body is empty; send a JSON object")
+        }
+        return body
+    }
+
+    /// For endpoints whose body is optional: nil when the request carries no bytes (whatever its headers say: clients
+    /// differ in sending `Content-Length: 0`, chunked encoding or nothing for an empty POST).
+    static func decodeIfPresent<Body: Decodable>(_ type: Body.Type, from request: Request, maxBytes: Int) async throws -> Body? {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBytes)
@@ -30,7 +39,7 @@ enum RequestBody {
             throw APIError(.contentTooLarge, code: "body_too_large", "the request body exceeds \(maxBytes) bytes")
         }
         let bytes = Array(buffer.readableBytesView)
-        if bytes.isEmpty { throw RequestError("empty_body", "the request body is empty; send a JSON object") }
+        if bytes.isEmpty { return nil }
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw RequestError("invalid_utf8", "the request body is not valid UTF-8")
         }

@@ -75,6 +75,9 @@ public final class SafetyService: Sendable {
     func recoverInterruptedRuns() async throws {
         let failed = try await database.trainingRuns.failInterruptedRuns(reason: "the server stopped during the run (crash or kill); nothing was activated")
         for id in failed { logger.warning("training run marked failed after a restart", metadata: ["run": "\(id)"]) }
+        for id in try await database.adapters.requeueInterruptedGateEvaluations() {
+            logger.warning("imported adapter's evaluation was interrupted; it is queued again", metadata: ["adapter": "\(id)"])
+        }
         AdapterFolder.removePartials(root: URL(fileURLWithPath: configuration.adaptersPath))
     }
 
@@ -100,17 +103,33 @@ public final class SafetyService: Sendable {
     }
 
     /// Makes a registered adapter (or the base model, for nil) serve new requests. The adapter is loaded and checked
-    /// against the model first; if that fails nothing changes and the `ServiceError` says why.
-    public func activateAdapter(id: String?, by keyID: Int64?) async throws -> Storage.Adapter? {
+    /// against the model first; if that fails nothing changes and the `ServiceError` says why. An imported adapter
+    /// whose eval gate has not passed serves only with `reason`, which is then kept on the adapter as an override;
+    /// any other reason (a rollback's, say) goes to the audit log.
+    public func activateAdapter(id: String?, by keyID: Int64?, reason: String? = nil) async throws -> Storage.Adapter? {
         try await swapLock.withLock {
+            var details: [String: JSONValue] = [:]
+            if let reason { details["reason"] = .string(reason) }
             guard let id else {
                 try await database.adapters.deactivateAll()
                 scorer.setAdapter(nil)
                 metrics.setActiveAdapter(nil)
-                try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: "base", details: nil)
+                try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: "base",
+                                                   details: details.isEmpty ? nil : .object(details))
                 return nil
             }
             guard let record = try await database.adapters.get(id: id) else { throw ServiceError.adapterNotFound(id: id) }
+            var override: AdapterOverride?
+            if !record.gatePassed {
+                let state = record.gateState?.rawValue ?? "unknown"
+                if let reason {
+                    override = AdapterOverride(reason: reason, keyID: keyID)
+                    details["override"] = .bool(true)
+                    details["gate_state"] = .string(state)
+                } else if record.overrideReason == nil {
+                    throw ServiceError.adapterGateNotPassed(id: id, state: state, detail: record.gateDetail)
+                }
+            }
             let onDisk = try AdapterFolder.contentHash(of: URL(fileURLWithPath: record.path))
             guard onDisk == record.contentHash else {
                 throw ServiceError.adapterModified(id: id, path: record.path, onDisk: onDisk, registered: record.contentHash)
@@ -121,10 +140,11 @@ public final class SafetyService: Sendable {
             } catch {
                 throw ServiceError.adapterInvalid(id: id, reason: "\(error)")
             }
-            let activated = try await database.adapters.activate(id: id)
+            let activated = try await database.adapters.activate(id: id, override: override)
             scorer.setAdapter(adapter)
             metrics.setActiveAdapter(adapter.id)
-            try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: id, details: nil)
+            try await database.auditLog.record(keyID: keyID, action: "adapter.activate", target: id,
+                                               details: details.isEmpty ? nil : .object(details))
             return activated
         }
     }

@@ -10,6 +10,10 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case adapterModified(id: String, path: String, onDisk: String, registered: String)
     /// A registered adapter does not load against the served model.
     case adapterInvalid(id: String, reason: String)
+    /// A folder offered for import is not a PEFT LoRA adapter this server can serve.
+    case adapterImportInvalid(path: String, reason: String)
+    /// An imported adapter whose gate has not passed, activated without an override reason.
+    case adapterGateNotPassed(id: String, state: String, detail: String?)
     case runNotFound(id: String)
     /// One training run at a time: a second is refused while one is queued or running.
     case runInProgress(id: Int64, state: String)
@@ -30,6 +34,10 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
             "adapter \(id) cannot be activated: its files in \(path) changed since it was registered "
                 + "(content hash \(onDisk.prefix(12))…, registered \(registered.prefix(12))…)"
         case .adapterInvalid(let id, let reason): "adapter \(id) cannot be activated: \(reason)"
+        case .adapterImportInvalid(let path, let reason): "cannot import \(path): \(reason)"
+        case .adapterGateNotPassed(let id, let state, let detail):
+            "adapter \(id) has not passed the eval gate (gate \(state)\(detail.map { ": \($0)" } ?? "")); "
+                + "to serve it anyway, send {\"override_reason\": \"why\"}"
         case .runNotFound(let id): "no training run with id \(id)"
         case .runInProgress(let id, let state):
             "training run \(id) is \(state); wait for it or cancel it (POST /v1/admin/runs/\(id)/cancel)"

@@ -43,16 +43,18 @@ public struct RetrainService: Service {
         self.service = service
         let c = service.configuration
         schedule = c.retrainSchedule == "off" ? nil : try CronSchedule(c.retrainSchedule)
-        if c.retrainConfigPath.isEmpty {
-            pipelineConfig = RetrainConfig()
-        } else {
-            let url = URL(fileURLWithPath: c.retrainConfigPath)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw ConfigurationError(message: "retrain_config_path: cannot read \(url.path)")
-            }
-            pipelineConfig = try RetrainConfig.load(overriding: data)
-        }
+        pipelineConfig = try Self.pipelineConfig(c)
         self.pollInterval = pollInterval
+    }
+
+    /// The retrain's settings: the defaults, with the keys of `retrain_config_path` (when set) replaced.
+    public static func pipelineConfig(_ c: ServiceConfiguration) throws -> RetrainConfig {
+        guard !c.retrainConfigPath.isEmpty else { return RetrainConfig() }
+        let url = URL(fileURLWithPath: c.retrainConfigPath)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ConfigurationError(message: "retrain_config_path: cannot read \(url.path)")
+        }
+        return try RetrainConfig.load(overriding: data)
     }
 
     var database: Database { service.database }
@@ -67,6 +69,11 @@ public struct RetrainService: Service {
                 if let fire = nextFire, Date() >= fire {
                     await scheduledTrigger()
                     nextFire = schedule?.next(after: Date())
+                }
+                // An import's evaluation is short next to a run: it goes first.
+                if let imported = try? await database.adapters.claimNextGateEvaluation() {
+                    await evaluateImport(imported)
+                    continue
                 }
                 if let queued = try? await database.trainingRuns.nextQueued() {
                     await execute(queued)
@@ -196,24 +203,8 @@ public struct RetrainService: Service {
             m["active_adapter"] = activeRecord.map { .string($0.id) } ?? .null
             metrics = .object(m)
         }
-        var evalFields: [String: JSONValue] = [
-            "candidate": Self.headline(outcome.candidateReport),
-            "active": Self.headline(outcome.activeReport),
-            "decision": (try? JSONValue(encoding: outcome.decision)) ?? .null,
-            "gate": (try? JSONValue(encoding: config.gate)) ?? .null,
-            "held_out": .int(outcome.summary.evaluated),
-            "candidate_report": (try? JSONValue(encoding: outcome.candidateReport)) ?? .null,
-            "active_report": (try? JSONValue(encoding: outcome.activeReport)) ?? .null,
-        ]
-        if let control = outcome.control {
-            evalFields["control"] = .object([
-                "items": .int(control.active.items),
-                "candidate": Self.headline(control.candidate), "active": Self.headline(control.active),
-                "candidate_report": (try? JSONValue(encoding: control.candidate)) ?? .null,
-                "active_report": (try? JSONValue(encoding: control.active)) ?? .null,
-            ])
-        }
-        let eval: JSONValue = .object(evalFields)
+        let eval = Self.gateRecord(candidate: outcome.candidateReport, active: outcome.activeReport, control: outcome.control,
+                                   decision: outcome.decision, gate: config.gate, heldOut: outcome.summary.evaluated)
         let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
                              outcome.summary.evaluated)
         guard outcome.decision.accepted else {
@@ -244,6 +235,30 @@ public struct RetrainService: Service {
 
     private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
 
+    /// What is stored of a gate's judgement, with a run or with an imported adapter (the dashboard reads both alike):
+    /// both models' headline figures and full reports, the decision, the gate's limits, the control figures.
+    static func gateRecord(candidate: EvalReport, active: EvalReport, control: (candidate: EvalReport, active: EvalReport)?,
+                           decision: EvalGateDecision, gate: EvalGateConfig, heldOut: Int) -> JSONValue {
+        var evalFields: [String: JSONValue] = [
+            "candidate": Self.headline(candidate),
+            "active": Self.headline(active),
+            "decision": (try? JSONValue(encoding: decision)) ?? .null,
+            "gate": (try? JSONValue(encoding: gate)) ?? .null,
+            "held_out": .int(heldOut),
+            "candidate_report": (try? JSONValue(encoding: candidate)) ?? .null,
+            "active_report": (try? JSONValue(encoding: active)) ?? .null,
+        ]
+        if let control {
+            evalFields["control"] = .object([
+                "items": .int(control.active.items),
+                "candidate": Self.headline(control.candidate), "active": Self.headline(control.active),
+                "candidate_report": (try? JSONValue(encoding: control.candidate)) ?? .null,
+                "active_report": (try? JSONValue(encoding: control.active)) ?? .null,
+            ])
+        }
+        return .object(evalFields)
+    }
+
     /// The figures the dashboard compares: overall and per-dimension MAE, format validity, within-5 share, text-level
     /// accuracy (the full reports are stored beside them).
     static func headline(_ r: EvalReport) -> JSONValue {
@@ -256,58 +271,13 @@ public struct RetrainService: Service {
         ])
     }
 
-    /// New corrections (training split, after the last consumed id), a replay of older human labels and of the seed
-    /// corpus, and the held-out split (all of it, oldest first; the pipeline evaluates the newest `eval_max_items`).
+    /// New corrections, replay, anchors, held-out and control sets of run `runID` (`RetrainData.gather`).
     func gatherInputs(runID: Int64, config cfg: ServiceConfiguration) async throws -> (RetrainInputs, Int64) {
-        let f = cfg.retrainHeldOutFraction
-        let all = try await database.corrections.labelledRequests(split: nil, heldOutFraction: f)
-        let since = try await lastConsumedCorrectionID()
-        let maxID = all.map(\.correction.id).max() ?? since
-        var train: [LabelledRequest] = [], held: [LabelledRequest] = []
-        for r in all { if HeldOut.contains(requestID: r.requestID, fraction: f) { held.append(r) } else { train.append(r) } }
-        let fresh = train.filter { $0.correction.id > since }
-        var rng = SplitMix64(seed: UInt64(runID) &* 0x9E37_79B9)
-        let older = Array(train.filter { $0.correction.id <= since }.shuffled(using: &rng).prefix(cfg.retrainReplayHuman))
-        var seed: [ScoringExample] = [], lookAlikes: [ScoringExample] = []
-        let wantSeed = cfg.retrainReplaySeed + cfg.retrainReplaySimilar + cfg.retrainReplayPerDimension
-        if wantSeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
-            let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
-            // 1. The seed texts most like the new corrections, with their own labels: the look-alikes the domain is
-            //    confused with.
-            //    They are replayed on their labels (they are there to teach the boundary), the rest as anchors.
-            let near = ReplaySelection.neighbours(of: fresh.map(\.text), in: lines.map(\.text), limit: cfg.retrainReplaySimilar)
-            lookAlikes = near.map { lines[$0] }
-            var taken = Set(near)
-            var picked: [Int] = []
-            // 2. For each dimension the corrections flag, seed texts flagged on it, with their own severities: a new
-            //    context for a dimension must not move what the model already knows of it.
-            let flagged = Dimension.allCases.filter { d in fresh.contains { $0.correction.scores[d] < 100 } }
-            for d in flagged {
-                let carriers = lines.indices.filter { !taken.contains($0) && lines[$0].reference.scores[d] < 100 }.shuffled(using: &rng)
-                for i in carriers.prefix(cfg.retrainReplayPerDimension) where taken.insert(i).inserted { picked.append(i) }
-            }
-            // 3. A random sample of the rest.
-            picked += lines.indices.filter { !taken.contains($0) }.shuffled(using: &rng).prefix(cfg.retrainReplaySeed)
-            seed = picked.map { lines[$0] }
-        }
-        // The control set is the same texts in every run (a fixed seed), so runs compare on one yardstick.
-        var control: [ScoringExample] = []
-        if !cfg.retrainControlPath.isEmpty, FileManager.default.fileExists(atPath: cfg.retrainControlPath) {
-            var fixed = SplitMix64(seed: 0x636F_6E74_726F_6C)
-            control = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.retrainControlPath)).shuffled(using: &fixed)
-        }
-        let inputs = RetrainInputs(corrections: try fresh.map(Self.example), replay: try older.map(Self.example) + lookAlikes,
-                                   heldOut: try held.map(Self.example), control: control, anchor: seed)
-        return (inputs, maxID)
-    }
-
-    static func example(_ r: LabelledRequest) throws -> ScoringExample {
-        ScoringExample(text: r.text, reference: ScoringReference(scores: try DimensionScores(values: r.correction.scores.values),
-                                                                reasoning: r.correction.reasoning ?? ""))
+        try await RetrainData.gather(database: database, runID: runID, config: cfg)
     }
 
     /// Runs blocking work on a thread of its own (never on the cooperative pool, which serves HTTP).
-    static func onThread<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func onThread<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
             let t = Thread {
                 do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }

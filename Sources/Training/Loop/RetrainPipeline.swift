@@ -88,6 +88,34 @@ public struct RetrainOutcome: Sendable {
     public var summary: RetrainSummary
 }
 
+/// A run's training data before anything is sampled (`RetrainPipeline.prepare`).
+public struct RetrainTrainingData: Sendable {
+    /// Corrections, replay and anchors that fit the model's context with an answer; held-out and control as given.
+    public var inputs: RetrainInputs
+    /// The corrections, each with a reasoning (stated from its scores where the reviewer wrote none): the SFT targets
+    /// and the GRPO prompts with their references.
+    public var corrections: [ScoringExample]
+    /// The reference reasonings the reward's TF-IDF similarity is fitted on.
+    public var similarityCorpus: [String]
+    /// Texts left out because their prompt does not fit the model's context with the answer.
+    public var tooLongForTraining: Int
+}
+
+/// A candidate and the active adapter on the same held-out (and control) set, and the gate's verdict.
+public struct CandidateJudgement: Sendable {
+    public var candidateReport: EvalReport
+    public var activeReport: EvalReport
+    /// The candidate and the active model on the control set (nil when there was none).
+    public var control: (candidate: EvalReport, active: EvalReport)?
+    public var decision: EvalGateDecision
+    /// Held-out and control items evaluated.
+    public var evaluated: Int
+    public var controlEvaluated: Int
+    /// Output diversity of the candidate's reasonings on the held-out set.
+    public var candidateDistinct1: Double
+    public var candidateDistinct2: Double
+}
+
 /// Rejection sampling → SFT → GRPO on a LoRA adapter (starting from the active one), then evaluation of the candidate
 /// and the active adapter on the same held-out set, and the eval gate (DESIGN.md §4). Synchronous and compute-bound:
 /// run it on its own thread. It never touches the live model: the candidate is a new adapter value.
@@ -105,41 +133,22 @@ public final class RetrainPipeline: @unchecked Sendable {
     }
 
     public func run(_ given: RetrainInputs, candidateID: String) throws -> RetrainOutcome {
-        try config.validate()
-        // Limits from the loaded model: a sampled or trained sequence must fit its context. A text longer than that
-        // (a long document a reviewer corrected as a whole; serving scored it in windows) cannot be a training prompt:
-        // it is left out of this run's training data and counted, never allowed to reach the engine.
-        let reserve = max(config.rejection.maxCompletionLength, config.grpo.maxCompletionLength, 512)
-        let room = model.contextLength - reserve
-        guard room > 16 else {
-            throw RetrainError.badConfiguration("max_completion_length \(reserve) leaves no room for a prompt in the model's context of \(model.contextLength) tokens")
-        }
-        guard config.sftMaxLength <= model.contextLength else {
-            throw RetrainError.badConfiguration("sft_max_length \(config.sftMaxLength) exceeds the model's context of \(model.contextLength) tokens")
-        }
-        func fits(_ e: ScoringExample) -> Bool {
-            ScoringExample.promptTokens(text: e.text, prompt: prompt, tokenizer: tokenizer).count <= room
-        }
-        var inputs = given
-        inputs.corrections = given.corrections.filter(fits)
-        inputs.replay = given.replay.filter(fits)
-        inputs.anchor = given.anchor.filter(fits)
-        guard !inputs.corrections.isEmpty else { throw RetrainError.noTrainingData }
+        let data = try Self.prepare(given, config: config, contextLength: model.contextLength, tokenizer: tokenizer, prompt: prompt)
+        let inputs = data.inputs
         var summary = RetrainSummary()
-        summary.tooLongForTraining = (given.corrections.count - inputs.corrections.count) + (given.replay.count - inputs.replay.count)
-            + (given.anchor.count - inputs.anchor.count)
+        summary.tooLongForTraining = data.tooLongForTraining
         summary.corrections = inputs.corrections.count
         summary.replay = inputs.replay.count
         summary.anchor = inputs.anchor.count
         summary.heldOut = inputs.heldOut.count
-        let similarity = CharNGramTFIDF(corpus: (inputs.corrections + inputs.replay).map(\.reference.reasoning).filter { !$0.isEmpty })
+        let similarity = CharNGramTFIDF(corpus: data.similarityCorpus)
         let reward = ScoringReward(tokenizer: tokenizer, config: config.reward, similarity: similarity)
         let grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
                                         specialTokenIDs: tokenizer.specialTokenIDs)
         guard let end = tokenizer.tokenID(SFTData.endToken) else {
             throw SFTRunError.missingEndToken(token: SFTData.endToken, tokenizer: "the served model's tokenizer")
         }
-        let corrections = inputs.corrections.map(Self.withReasoning)
+        let corrections = data.corrections
 
         // 1. Rejection sampling with the active policy on the newest corrections.
         var t0 = Monotonic.seconds()
@@ -260,10 +269,55 @@ public final class RetrainPipeline: @unchecked Sendable {
 
         // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate.
         t0 = Monotonic.seconds()
-        let heldOut = Array(inputs.heldOut.suffix(config.evalMaxItems))
-        let controlSet = Array(inputs.control.prefix(config.controlMaxItems))
-        summary.evaluated = heldOut.count
-        summary.controlEvaluated = controlSet.count
+        let judgement = try judge(candidate, heldOut: inputs.heldOut, control: inputs.control)
+        summary.evaluated = judgement.evaluated
+        summary.controlEvaluated = judgement.controlEvaluated
+        summary.candidateDistinct1 = judgement.candidateDistinct1
+        summary.candidateDistinct2 = judgement.candidateDistinct2
+        summary.seconds["eval"] = Monotonic.seconds() - t0
+        return RetrainOutcome(candidate: candidate, candidateReport: judgement.candidateReport, activeReport: judgement.activeReport,
+                              control: judgement.control, decision: judgement.decision, summary: summary)
+    }
+
+    /// What a run trains on before anything is sampled, as `run` and `safety-server export trl` both see it. Limits
+    /// come from the loaded model: a sampled or trained sequence must fit its context. A text longer than that (a long
+    /// document a reviewer corrected as a whole; serving scored it in windows) cannot be a training prompt: it is left
+    /// out of this run's training data and counted, never allowed to reach the engine.
+    public static func prepare(_ given: RetrainInputs, config: RetrainConfig, contextLength: Int, tokenizer: Tokenizer,
+                               prompt: ScoringPrompt) throws -> RetrainTrainingData {
+        try config.validate()
+        let reserve = max(config.rejection.maxCompletionLength, config.grpo.maxCompletionLength, 512)
+        let room = contextLength - reserve
+        guard room > 16 else {
+            throw RetrainError.badConfiguration("max_completion_length \(reserve) leaves no room for a prompt in the model's context of \(contextLength) tokens")
+        }
+        guard config.sftMaxLength <= contextLength else {
+            throw RetrainError.badConfiguration("sft_max_length \(config.sftMaxLength) exceeds the model's context of \(contextLength) tokens")
+        }
+        func fits(_ e: ScoringExample) -> Bool {
+            ScoringExample.promptTokens(text: e.text, prompt: prompt, tokenizer: tokenizer).count <= room
+        }
+        var inputs = given
+        inputs.corrections = given.corrections.filter(fits)
+        inputs.replay = given.replay.filter(fits)
+        inputs.anchor = given.anchor.filter(fits)
+        guard !inputs.corrections.isEmpty else { throw RetrainError.noTrainingData }
+        let tooLong = (given.corrections.count - inputs.corrections.count) + (given.replay.count - inputs.replay.count)
+            + (given.anchor.count - inputs.anchor.count)
+        return RetrainTrainingData(
+            inputs: inputs, corrections: inputs.corrections.map(Self.withReasoning),
+            similarityCorpus: (inputs.corrections + inputs.replay).map(\.reference.reasoning).filter { !$0.isEmpty },
+            tooLongForTraining: tooLong)
+    }
+
+    /// The gate of DESIGN.md §4 for any candidate adapter — one this pipeline trained, or one trained elsewhere and
+    /// imported: the candidate and the active adapter (or the base model) answer the same held-out set (its newest
+    /// `eval_max_items`) and control set (its first `control_max_items`) through the serving path, and `EvalGate`
+    /// decides; fewer than `min_held_out` held-out items is a refusal.
+    public func judge(_ candidate: LoRAAdapter, heldOut allHeldOut: [ScoringExample], control allControl: [ScoringExample]) throws -> CandidateJudgement {
+        try config.validate()
+        let heldOut = Array(allHeldOut.suffix(config.evalMaxItems))
+        let controlSet = Array(allControl.prefix(config.controlMaxItems))
         let evalSteps = controlSet.isEmpty ? 2 : 4
         hooks.phase("eval", evalSteps)
         var evalStep = 0
@@ -278,9 +332,6 @@ public final class RetrainPipeline: @unchecked Sendable {
         let candidateItems = try evaluated(heldOut, candidate)
         let controlItems = controlSet.isEmpty ? nil : (active: try evaluated(controlSet, active), candidate: try evaluated(controlSet, candidate))
         let reasonings = candidateItems.map(\.reasoning)
-        summary.candidateDistinct1 = RejectionSampling.distinctN(reasonings, n: 1)
-        summary.candidateDistinct2 = RejectionSampling.distinctN(reasonings, n: 2)
-        summary.seconds["eval"] = Monotonic.seconds() - t0
 
         let activeReport: EvalReport, candidateReport: EvalReport
         var decision: EvalGateDecision
@@ -301,8 +352,10 @@ public final class RetrainPipeline: @unchecked Sendable {
             decision.checks.append(EvalGateCheck(name: "held_out_size", passed: false,
                                                  detail: "\(heldOut.count) held-out labels; at least \(config.minHeldOut) are needed to judge a candidate"))
         }
-        return RetrainOutcome(candidate: candidate, candidateReport: candidateReport, activeReport: activeReport, control: control,
-                              decision: decision, summary: summary)
+        return CandidateJudgement(candidateReport: candidateReport, activeReport: activeReport, control: control, decision: decision,
+                                  evaluated: heldOut.count, controlEvaluated: controlSet.count,
+                                  candidateDistinct1: RejectionSampling.distinctN(reasonings, n: 1),
+                                  candidateDistinct2: RejectionSampling.distinctN(reasonings, n: 2))
     }
 
     private func checkpoint(_ phase: String) throws {
@@ -334,7 +387,7 @@ public final class RetrainPipeline: @unchecked Sendable {
 
     /// A reviewer may correct the scores without writing a reasoning; the SFT target then states the correction's
     /// findings in words, so the model is never taught an empty or contradicting reasoning.
-    static func withReasoning(_ e: ScoringExample) -> ScoringExample {
+    public static func withReasoning(_ e: ScoringExample) -> ScoringExample {
         guard e.reference.reasoning.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return e }
         var out = e
         out.reference.reasoning = ReferenceReasoning.describe(e.reference.scores)

@@ -14,7 +14,9 @@ public protocol ReasoningSimilarity: Sendable {
 /// As in sklearn/feature_extraction/text.py `_char_ngrams`: the text is lower-cased, every run of two or more
 /// whitespace characters becomes one space, and n-grams are taken over Unicode code points (Python `str` indexing).
 /// IDF is fitted on a corpus (the reference reasonings): idf(g) = ln((1 + n) / (1 + df(g))) + 1. N-grams not in the
-/// fitted vocabulary are ignored, so two texts made only of unseen n-grams have similarity 0.
+/// fitted vocabulary are ignored, so two texts made only of unseen n-grams have similarity 0. One difference from
+/// scikit-learn: n-grams are `String` keys, which compare under canonical equivalence, so "e" + U+0301 (a 2-gram) and
+/// "é" (a 1-gram) count as one n-gram (tools/trl/scoring_reward.py does the same, and Tests/Fixtures/reward checks it).
 public struct CharNGramTFIDF: ReasoningSimilarity {
     public let ngramRange: ClosedRange<Int>
     /// idf per n-gram of the fitted vocabulary.
