@@ -519,13 +519,26 @@ import Testing
     @Test func promptFilesRoundTripByteIdentically() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // The shipped default model's prompt file has no evidence field and writes back unchanged.
+        // The shipped default model's prompt file (v3: the evidence line on) and a file without the field (v2's) write
+        // back unchanged.
         let shipped = TestPaths.packageRoot.appendingPathComponent("models/default/\(ScoringPrompt.fileName)")
         let bytes = try Data(contentsOf: shipped)
         let loaded = try ScoringPrompt.load(directory: shipped.deletingLastPathComponent())
-        #expect(!loaded.evidence)
+        #expect(loaded.evidence)
         try loaded.save(directory: dir)
         #expect(try Data(contentsOf: dir.appendingPathComponent(ScoringPrompt.fileName)) == bytes)
+        let v2File = Data("""
+            {
+              "system" : "按 TC260-003 的九个维度为文本的合规性打分。",
+              "user" : "{text}",
+              "version" : 1
+            }
+            """.utf8)
+        try v2File.write(to: dir.appendingPathComponent(ScoringPrompt.fileName))
+        let v2 = try ScoringPrompt.load(directory: dir)
+        #expect(!v2.evidence)
+        try v2.save(directory: dir)
+        #expect(try Data(contentsOf: dir.appendingPathComponent(ScoringPrompt.fileName)) == v2File)
         // Evidence on is written, read back, and written again the same.
         try ScoringPrompt.defaultWithEvidence.save(directory: dir)
         let written = try Data(contentsOf: dir.appendingPathComponent(ScoringPrompt.fileName))

@@ -17,6 +17,10 @@ import sys
 
 binary, corpus, passages, everyday, out, share = sys.argv[1:7]
 share = int(share)
+# Stage 2 ("focus"): the generated look-alikes twice (order numbers, wrong check digits, hotlines, a company's
+# registration, a bank's genuine notice: stage 1 saw a quarter of them and still flagged half), every 3rd generated
+# personal-data and spam violation, every SHARE-th other line.
+focus = len(sys.argv) > 7 and sys.argv[7] == "focus"
 
 
 def read(path):
@@ -55,6 +59,17 @@ def slim(row):
     return {"text": row["text"], "scores": row["scores"], "reasoning": row["reasoning"]}
 
 
+written = with_evidence = 0
+if focus:
+    with open(out, "w", encoding="utf-8") as f:
+        for i, (row, items) in enumerate(zip(rows, found)):
+            generated = row.get("source") in ("synthetic-pii", "synthetic-spam")
+            lookalike = generated and row.get("dimension") == "clean"
+            copies = 2 if lookalike else 1 if (generated and i % 3 == 0) or (not generated and i % share == 0) else 0
+            for _ in range(copies):
+                f.write(json.dumps(slim(cited(row, items)), ensure_ascii=False) + "\n"); written += 1
+    print(f"{written} focus lines", file=sys.stderr)
+    sys.exit(0)
 written = with_evidence = 0
 with open(out, "w", encoding="utf-8") as f:
     for i, (row, items) in enumerate(zip(rows, found)):

@@ -29,7 +29,7 @@ def main():
     folders = sys.argv[1:] or [".model-build-v2/eval"]
     for name, title in SETS:
         rows = {}
-        for m in ("v1", "v2", "v2b", "v3"):
+        for m in ("v1", "v2", "v2b", "v3", "v3b"):
             for folder in folders:
                 path = os.path.join(folder, f"{name}-{m}.json")
                 if os.path.exists(path):
