@@ -189,16 +189,9 @@ public enum Linear {
                 if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
             } else {
                 // Prefill: compute-bound; widen blocks of rows to F32 and let sgemm run at full speed.
-                let block = min(n, widenBlockRows)
-                let tmp = scratch.get("widen", block * k)
-                var r0 = 0
-                while r0 < n {
-                    let rows = min(block, n - r0)
-                    ck_bf16_to_f32(b.pointer + r0 * k, tmp, rows * k)
-                    sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
-                    r0 += rows
+                widenedSgemm(x: x, ldx: ldx, n: n, k: k, bias: bias, y: y, ldy: ldy, m: m, accumulate: accumulate, scratch: scratch) { r0, rows, out in
+                    ck_bf16_to_f32(b.pointer + r0 * k, out, rows * k)
                 }
-                if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
             }
         case .q8(let q):
             if m <= smallBatchRows {
@@ -206,18 +199,29 @@ public enum Linear {
                 ck_linear_q8(x, Int64(ldx), q.quants, q.scales.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
             } else {
                 // Prefill: dequantize blocks of rows to F32 (the same weights the kernel multiplies) for sgemm.
-                let block = min(n, widenBlockRows)
-                let tmp = scratch.get("widen", block * k)
-                var r0 = 0
-                while r0 < n {
-                    let rows = min(block, n - r0)
-                    q.dequantize(rows: r0, count: rows, into: tmp)
-                    sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
-                    r0 += rows
+                widenedSgemm(x: x, ldx: ldx, n: n, k: k, bias: bias, y: y, ldy: ldy, m: m, accumulate: accumulate, scratch: scratch) { r0, rows, out in
+                    q.dequantize(rows: r0, count: rows, into: out)
                 }
-                if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
             }
         }
+    }
+
+    /// y (+)= x · Wᵀ (+ bias) for weights not stored as F32: `widen(r0, rows, out)` writes rows r0 ..< r0+rows of W as
+    /// F32 into `out`, block by block, and sgemm multiplies each block.
+    private static func widenedSgemm(
+        x: UnsafePointer<Float>, ldx: Int, n: Int, k: Int, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, ldy: Int,
+        m: Int, accumulate: Bool, scratch: Scratch, widen: (Int, Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let block = min(n, widenBlockRows)
+        let tmp = scratch.get("widen", block * k)
+        var r0 = 0
+        while r0 < n {
+            let rows = min(block, n - r0)
+            widen(r0, rows, tmp)
+            sgemm(m: m, n: rows, k: k, a: x, lda: ldx, bT: tmp, ldb: k, c: y + r0, ldc: ldy, beta: accumulate ? 1 : 0)
+            r0 += rows
+        }
+        if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
     }
 
     static func addBias(_ bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ldy: Int, m: Int, n: Int) {

@@ -83,9 +83,12 @@ extension Optional: ConfigurationValue where Wrapped: ConfigurationValue & Decod
     }
 }
 
-extension MatmulPrecision: ConfigurationValue {
+/// A closed set of names (`weight_format`, `matmul_precision`): read from the JSON as a string, and any other string is
+/// an error that lists the accepted ones.
+protocol NamedConfigurationValue: ConfigurationValue, RawRepresentable where RawValue == String {}
+
+extension NamedConfigurationValue {
     init?(configurationText: String) { self.init(rawValue: configurationText) }
-    static var expectation: String { "f32 or bf16" }
     static func decode(from container: KeyedDecodingContainer<ConfigurationKey.Name>, forKey key: ConfigurationKey.Name)
         throws -> Self?
     {
@@ -97,16 +100,10 @@ extension MatmulPrecision: ConfigurationValue {
     }
 }
 
-extension WeightFormat: ConfigurationValue {
-    init?(configurationText: String) { self.init(rawValue: configurationText) }
+extension MatmulPrecision: NamedConfigurationValue {
+    static var expectation: String { "f32 or bf16" }
+}
+
+extension WeightFormat: NamedConfigurationValue {
     static var expectation: String { "stored, f32, bf16 or q8" }
-    static func decode(from container: KeyedDecodingContainer<ConfigurationKey.Name>, forKey key: ConfigurationKey.Name)
-        throws -> Self?
-    {
-        guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
-        guard let value = Self(configurationText: text) else {
-            throw ConfigurationError(message: "\(key.stringValue) must be \(expectation), found \"\(text)\"")
-        }
-        return value
-    }
 }
