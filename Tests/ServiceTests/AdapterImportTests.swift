@@ -56,6 +56,8 @@ import Training
             try await refused(importBody(good.path), .forbidden, "forbidden", key: t.reviewerKey)
             // The folder.
             try await refused(importBody(t.directory.appendingPathComponent("nowhere").path), .unprocessableContent, "adapter_invalid", ["no such folder"])
+            // "/" then an emoji modifier is one Character but still an absolute path: a folder problem, not a bad path.
+            try await refused("{\"path\": \"/\u{1F3FB}\", \"label\": \"x\"}", .unprocessableContent, "adapter_invalid")
             let fm = FileManager.default
             func variant(_ name: String, _ change: (URL) throws -> Void) throws -> URL {
                 let dir = t.directory.appendingPathComponent("elsewhere/\(name)")

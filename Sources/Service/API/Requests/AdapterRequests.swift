@@ -11,7 +11,8 @@ struct ImportAdapterRequest: Decodable {
         let body = try StrictObject<CodingKeys>(decoder)
         path = try body.string(.path, required: true) ?? ""
         // Absolute: a relative path would depend on the directory the server was started from.
-        guard path.hasPrefix("/"), path.unicodeScalars.count <= 4096, !path.unicodeScalars.contains("\u{0}") else {
+        // By scalar, not by character: "/" followed by a combining mark or an emoji modifier is one Character.
+        guard path.unicodeScalars.first == "/", path.unicodeScalars.count <= 4096, !path.unicodeScalars.contains("\u{0}") else {
             throw RequestError("invalid_path", "body.path must be an absolute path on the server (1–4096 characters, no NUL), found \"\(path.prefix(80))\"")
         }
         label = try body.string(.label, required: true) ?? ""
