@@ -19,6 +19,22 @@
 
 #define CK_INLINE static inline __attribute__((always_inline))
 
+/// One bfloat16 value (raw bits) as float32.
+CK_INLINE float ck_bf16_value(uint16_t b) {
+    uint32_t u = (uint32_t)b << 16;
+    float f;
+    __builtin_memcpy(&f, &u, 4);
+    return f;
+}
+
+/// float32 → bfloat16 bits, round to nearest even; NaN stays NaN (quiet).
+CK_INLINE uint16_t ck_bf16_round(float f) {
+    uint32_t x;
+    __builtin_memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u);
+    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
 /// A piece of parallel work: chunk `chunk` of `nchunks`. The function partitions the work by chunk
 /// index only (never by thread), so results do not depend on which thread runs which chunk.
 typedef void (*ck_task_fn)(void *ctx, int chunk, int nchunks);

@@ -1,4 +1,4 @@
-#include "ckernels.h"
+#include "ck_internal.h"
 #include <string.h>
 
 void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n) {
@@ -7,13 +7,7 @@ void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n) {
 }
 
 void ck_f32_to_bf16(const float *src, uint16_t *dst, size_t n) {
-    const uint32_t *in = (const uint32_t *)src;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t x = in[i];
-        if ((x & 0x7fffffffu) > 0x7f800000u) { dst[i] = (uint16_t)((x >> 16) | 0x40u); continue; }
-        uint32_t rounding = 0x7fffu + ((x >> 16) & 1u);
-        dst[i] = (uint16_t)((x + rounding) >> 16);
-    }
+    for (size_t i = 0; i < n; i++) dst[i] = ck_bf16_round(src[i]);
 }
 
 static float half_to_float(uint16_t h) {

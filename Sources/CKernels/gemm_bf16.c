@@ -12,20 +12,6 @@
 #define NR 32
 #define MR 12
 
-static inline uint16_t to_bf16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u);
-    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
-}
-
-static inline float from_bf16(uint16_t b) {
-    uint32_t u = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
 int ck_bf16_dot_supported(void) {
 #if CK_X86
     static int s = -1;
@@ -72,7 +58,7 @@ typedef struct {
 static inline uint16_t b_at(const gemm_ctx *g, int64_t kk, int64_t j) {
     // B'[kk, j]: element kk of the reduction for output column j.
     int64_t off = g->b_layout == CK_B_ROWS_N ? j * g->ldb + kk : kk * g->ldb + j;
-    return g->b_f32 ? to_bf16(((const float *)g->b)[off]) : ((const uint16_t *)g->b)[off];
+    return g->b_f32 ? ck_bf16_round(((const float *)g->b)[off]) : ((const uint16_t *)g->b)[off];
 }
 
 // Panel of columns j0 ..< j0+NR (zero past n and past k) as [kp/2][NR][2].
@@ -163,7 +149,7 @@ static void panel_scalar(const gemm_ctx *g, const uint16_t *bp, int64_t j0) {
             float s = 0;
             for (int64_t p = 0; p < pairs; p++) {
                 const uint16_t *b = bp + (p * NR + j) * 2;
-                s += from_bf16(a[2 * p]) * from_bf16(b[0]) + from_bf16(a[2 * p + 1]) * from_bf16(b[1]);
+                s += ck_bf16_value(a[2 * p]) * ck_bf16_value(b[0]) + ck_bf16_value(a[2 * p + 1]) * ck_bf16_value(b[1]);
             }
             store_c(g, i, j0 + j, s);
         }
@@ -200,7 +186,7 @@ static void round_task(void *p, int chunk, int nchunks) {
         uint16_t *dst = r->out + i * r->kp;
         if (i >= r->m) { memset(dst, 0, (size_t)r->kp * 2); continue; } // padding rows of the last tile
         const float *src = r->a + i * r->lda;
-        for (int64_t kk = 0; kk < r->k; kk++) dst[kk] = to_bf16(src[kk]);
+        for (int64_t kk = 0; kk < r->k; kk++) dst[kk] = ck_bf16_round(src[kk]);
         for (int64_t kk = r->k; kk < r->kp; kk++) dst[kk] = 0;
     }
 }

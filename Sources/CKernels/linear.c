@@ -33,8 +33,6 @@ typedef struct {
 
 enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
 
-static inline float bf16_value(uint16_t b);
-
 // Minimum weight bytes for which splitting the rows across threads pays for the dispatch.
 #define PAR_MIN_BYTES (48 * 1024)
 // Rows of W per thread-split unit (a multiple of every RN below).
@@ -77,7 +75,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
             for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * c->kq + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) {
                 __m256i v = _mm256_loadu_si256((const __m256i *)(w + r * c->kq + kk));
-                __m512 s = _mm512_set1_ps(bf16_value(sc[r * nb + kk / 32]));
+                __m512 s = _mm512_set1_ps(ck_bf16_value(sc[r * nb + kk / 32]));
                 w0[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(v))), s);
                 w1[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(v, 1))), s);
             }
@@ -261,7 +259,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
                 for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * c->kq + kk), _MM_HINT_T0);
             for (int r = 0; r < RN; r++) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(w + r * c->kq + kk));
-                __m256 s = _mm256_set1_ps(bf16_value(sc[r * nb + kk / 32]));
+                __m256 s = _mm256_set1_ps(ck_bf16_value(sc[r * nb + kk / 32]));
                 w0[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)), s);
                 w1[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8))), s);
             }
@@ -385,13 +383,6 @@ static void permute_x_scalar(const float *x, int64_t ldx, int64_t m, int64_t k, 
 
 // ---------------------------------------------------------------- portable C
 
-static inline float bf16_value(uint16_t b) {
-    uint32_t u = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
 static void rows_scalar(const lin_ctx *c, int64_t j0, int64_t j1, int wt) {
     const int64_t k = c->k;
     for (int64_t j = j0; j < j1; j++) {
@@ -402,12 +393,12 @@ static void rows_scalar(const lin_ctx *c, int64_t j0, int64_t j1, int wt) {
             if (wt == WT_Q8) {
                 const int8_t *w = (const int8_t *)c->w + j * c->kq;
                 const uint16_t *sc = c->scales + j * (c->kq / 32);
-                for (; kk < k; kk++) s[kk & 7] += (float)w[kk] * bf16_value(sc[kk / 32]) * x[kk];
+                for (; kk < k; kk++) s[kk & 7] += (float)w[kk] * ck_bf16_value(sc[kk / 32]) * x[kk];
             } else if (wt == WT_BF16) {
                 const uint16_t *w = (const uint16_t *)c->w + j * k;
                 for (; kk + 8 <= k; kk += 8)
-                    for (int l = 0; l < 8; l++) s[l] += bf16_value(w[kk + l]) * x[kk + l];
-                for (; kk < k; kk++) s[kk & 7] += bf16_value(w[kk]) * x[kk];
+                    for (int l = 0; l < 8; l++) s[l] += ck_bf16_value(w[kk + l]) * x[kk + l];
+                for (; kk < k; kk++) s[kk & 7] += ck_bf16_value(w[kk]) * x[kk];
             } else {
                 const float *w = (const float *)c->w + j * k;
                 for (; kk + 8 <= k; kk += 8)
@@ -526,7 +517,7 @@ void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *s
             uint16_t sb = (uint16_t)(bits >> 16);
             if ((sb & 0x7f80u) == 0x7f80u) sb = 0x7f7fu; // an infinite block: the largest finite scale
             scales[j * nb + b] = sb;
-            float sv = bf16_value(sb);
+            float sv = ck_bf16_value(sb);
             for (int64_t kk = k0; kk < k0 + 32; kk++) {
                 float v = kk < k1 && sv > 0 ? src[kk] / sv : 0.0f;
                 if (!(v == v)) v = 0.0f;
@@ -555,7 +546,7 @@ static void deq_task(void *p, int chunk, int nchunks) {
         const int8_t *src = c->q + j * kq;
         float *dst = c->out + j * k;
         for (int64_t b = 0; b < nb; b++) {
-            const float s = bf16_value(c->scales[j * nb + b]);
+            const float s = ck_bf16_value(c->scales[j * nb + b]);
             const int64_t k0 = b * 32, k1 = k0 + 32 < k ? k0 + 32 : k;
             for (int64_t kk = k0; kk < k1; kk++) dst[kk] = (float)src[kk] * s; // vectorised by the compiler
         }
