@@ -82,7 +82,7 @@ struct ReplicaPair {
             // Readable on the other replica at once: the row was committed before A answered.
             let onB = try await b.call(.get, "/v1/requests/\(id)", key: reviewerKey)
             #expect(onB.status == .ok, "\(onB.body)")
-            #expect(onB.body["text"] as? String == "在副本A上评分的文本")
+            #expect((onB.body["request"] as? [String: Any])?["text"] as? String == "在副本A上评分的文本")
             // A client retrying on the other replica gets the same request, not a second one.
             let retried = try await b.call(.post, "/v1/score", key: clientKey, json: #"{"text": "在副本A上评分的文本", "client_request_id": "r-1"}"#)
             #expect(retried.body["id"] as? String == id)
@@ -170,7 +170,7 @@ struct ReplicaPair {
         try await pair.live(services: { [try RetrainService(service: $0, pollInterval: .milliseconds(100))] }) { clientA, clientB in
             // One run at a time across replicas: while it runs, neither replica queues another.
             for client in [clientA, clientB] {
-                let refused = try await client.call(.post, "/v1/admin/retrain", key: adminKey)
+                let refused = try await client.call(.post, "/v1/admin/retrain", key: adminKey, json: #"{"reason": "replica test"}"#)
                 #expect(refused.status == .conflict, "\(refused.body)")
             }
             try await Task.sleep(for: .seconds(1))
@@ -189,7 +189,7 @@ struct ReplicaPair {
 
             // Now a run can be asked for on either replica, and exactly one replica executes it (this one fails at
             // once: nobody corrected anything, so there is nothing to train on).
-            let queued = try await clientB.call(.post, "/v1/admin/retrain", key: adminKey)
+            let queued = try await clientB.call(.post, "/v1/admin/retrain", key: adminKey, json: #"{"reason": "replica test"}"#)
             #expect(queued.status == .accepted || queued.status == .ok || queued.status == .created, "\(queued.body)")
             let runID = try #require(queued.body["run_id"] as? Int)
             var next = try await a.database.trainingRuns.get(id: Int64(runID))
