@@ -118,7 +118,7 @@ final class PostgresEngine: Sendable {
         do {
             return try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds)).collect().map(PGRow.init)
         } catch {
-            throw StorageError.wrap(error)
+            throw Self.mapped(error)
         }
     }
 
@@ -139,7 +139,18 @@ final class PostgresEngine: Sendable {
                 }
             }
         } catch {
-            throw StorageError.wrap(error)
+            throw Self.mapped(error)
+        }
+    }
+
+    /// The server's errors as `StorageError`; the pool's own (no connection can be made: the circuit breaker, a closed
+    /// pool) as `.unavailable`, so a lost database is a 503 with Retry-After rather than a 500.
+    static func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case let error as StorageError: error
+        case let error as PSQLError: StorageError.wrap(error)
+        case is CancellationError: error
+        default: StorageError.unavailable("PostgreSQL: \(error)")
         }
     }
 

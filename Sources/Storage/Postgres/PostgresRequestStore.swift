@@ -25,7 +25,7 @@ final class PostgresRequestStore: RequestStore {
             var results: [InsertResult] = []
             for start in stride(from: 0, to: rows.count, by: Self.maximumRowsPerStatement) {
                 let chunk = Array(rows[start..<min(rows.count, start + Self.maximumRowsPerStatement)])
-                results += try await Self.insert(chunk, on: transaction)
+                results += try await Self.insert(chunk) { try await transaction.query($0, $1) }
             }
             return results
         }
@@ -36,14 +36,15 @@ final class PostgresRequestStore: RequestStore {
     static func insertBatch(_ rows: [PreparedRequest], engine: PostgresEngine) async throws
         -> [Result<InsertResult, any Error>]
     {
+        // One statement is atomic on its own: no BEGIN/COMMIT round trips around it (autocommit commits it, WAL
+        // flushed, before the reply comes back).
         do {
-            return try await engine.transaction { try await insert(rows, on: $0) }.map { .success($0) }
-        } catch StorageError.constraintViolation(let violation) where rows.count > 1 {
-            _ = violation
+            return try await insert(rows) { try await engine.query($0, $1) }.map { .success($0) }
+        } catch StorageError.constraintViolation where rows.count > 1 {
             var outcomes: [Result<InsertResult, any Error>] = []
             for row in rows {
                 do {
-                    let result = try await engine.transaction { try await insert([row], on: $0) }
+                    let result = try await insert([row]) { try await engine.query($0, $1) }
                     outcomes.append(.success(result[0]))
                 } catch {
                     outcomes.append(.failure(error))
@@ -55,7 +56,8 @@ final class PostgresRequestStore: RequestStore {
 
     /// Inserts `rows` with one INSERT … ON CONFLICT DO NOTHING RETURNING id; a row whose (client key, client
     /// request id) was already stored (earlier, or earlier in the same statement) returns the stored row.
-    static func insert(_ rows: [PreparedRequest], on transaction: PostgresTransaction) async throws -> [InsertResult] {
+    static func insert(_ rows: [PreparedRequest],
+                       run: (String, PostgresBindings) async throws -> [PGRow]) async throws -> [InsertResult] {
         guard !rows.isEmpty else { return [] }
         var bindings = PostgresBindings(capacity: rows.count * insertColumns.count)
         var tuples: [String] = []
@@ -78,13 +80,13 @@ final class PostgresRequestStore: RequestStore {
             INSERT INTO requests (\(insertColumns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", "))
             ON CONFLICT (client_key_id, client_request_id) DO NOTHING RETURNING id
             """
-        let inserted = Set(try await transaction.query(sql, bindings).map { try $0.value("id", as: String.self) })
+        let inserted = Set(try await run(sql, bindings).map { try $0.value("id", as: String.self) })
         var results: [InsertResult] = []
         results.reserveCapacity(rows.count)
         for row in rows {
             let request = row.request
             if !inserted.contains(request.id), let clientRequestID = request.clientRequestID {
-                let found = try await transaction.query(
+                let found = try await run(
                     "SELECT \(columns) FROM requests WHERE client_key_id = $1 AND client_request_id = $2",
                     .of([request.clientKeyID, clientRequestID]))
                 if let existing = try found.first.map(decode) {
