@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/safety-server
 MODEL ?= models/default
 
-.PHONY: run test deps build model model-v2 contract-fuzz long-text-check eval demo-loop loop-protocol bench-engine bench-train bench-load bench-storage crash-test fixtures peft-export tokenizer-fixture
+.PHONY: run test deps build model model-v2 contract-fuzz long-text-check eval demo-loop loop-protocol bench-engine bench-train bench-load bench-storage crash-test crash-test-replicas fixtures peft-export tokenizer-fixture
 
 deps:
 	@bash scripts/install-deps.sh
@@ -57,6 +57,9 @@ bench-storage: build
 
 crash-test: build
 	bash scripts/crash-test.sh
+
+crash-test-replicas: build
+	bash scripts/crash-test-replicas.sh
 
 # Regenerates the reference fixtures from PyTorch/Transformers/PEFT/tokenizers (needs Python; CI does not).
 fixtures:

@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -54,13 +56,17 @@ let package = Package(
             dependencies: ["Scoring", "CBLAS", "CKernels"],
             swiftSettings: optimised
         ),
-        // SQLite over GRDB; reads the SQL files in the top-level migrations/ folder at run time.
+        // SQLite over GRDB, or PostgreSQL over postgres-nio (several replicas on one database); reads the SQL files in
+        // the top-level migrations/ folder (migrations/postgres/ for PostgreSQL) at run time.
         .target(
             name: "Storage",
             dependencies: [
                 "Vocabulary",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The service as a library, so tests build the same application in-process.
@@ -104,6 +110,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

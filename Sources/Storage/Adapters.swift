@@ -126,12 +126,19 @@ public protocol AdapterStore: Sendable {
     func recordGate(id: String, state: AdapterGateState, eval: JSONValue?, detail: String?) async throws -> Adapter
     /// Evaluations interrupted by a stop (crash, shutdown) go back to `pending`; returns their ids.
     func requeueInterruptedGateEvaluations() async throws -> [String]
+    /// How many imports wait for their evaluation, and how many are being evaluated (one read, for the job's poll).
+    func gateQueue() async throws -> (pending: Int, evaluating: Int)
     /// Deactivates every adapter: the base model serves alone.
     func deactivateAll() async throws
     func active() async throws -> Adapter?
     func get(id: String) async throws -> Adapter?
     /// Newest first.
     func list() async throws -> [Adapter]
+}
+
+extension AdapterStore {
+    /// Makes `id` the only active adapter, without an override (what the retrain's own adapters and passed imports need).
+    public func activate(id: String) async throws -> Adapter { try await activate(id: id, override: nil) }
 }
 
 public final class SQLiteAdapterStore: AdapterStore {
@@ -215,6 +222,18 @@ public final class SQLiteAdapterStore: AdapterStore {
                 let ids = try String.fetchAll(db, sql: "SELECT id FROM adapters WHERE gate_state = 'evaluating' ORDER BY created_at, id")
                 try db.execute(sql: "UPDATE adapters SET gate_state = 'pending' WHERE gate_state = 'evaluating'")
                 return ids
+            }
+        }
+    }
+
+    public func gateQueue() async throws -> (pending: Int, evaluating: Int) {
+        try await mappingErrors {
+            try await pool.read { db in
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT coalesce(sum(gate_state = 'pending'), 0) AS pending, coalesce(sum(gate_state = 'evaluating'), 0) AS evaluating
+                    FROM adapters WHERE gate_state IN ('pending', 'evaluating')
+                    """)
+                return (pending: row?["pending"] ?? 0, evaluating: row?["evaluating"] ?? 0)
             }
         }
     }

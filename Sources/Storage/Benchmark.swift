@@ -4,6 +4,9 @@ import Foundation
 public struct InsertBenchmarkResult: Sendable, Equatable, Codable {
     public var rows: Int
     public var concurrency: Int
+    /// "sqlite" or "postgres".
+    public var backend: String
+    /// When a commit is durable (`Database.durability`).
     public var synchronous: String
     public var seconds: Double
     /// Committed rows per second, the number that matters for `/v1/score`.
@@ -16,7 +19,7 @@ public struct InsertBenchmarkResult: Sendable, Equatable, Codable {
     public var p99LatencyMs: Double
 
     enum CodingKeys: String, CodingKey {
-        case rows, concurrency, synchronous, seconds
+        case rows, concurrency, backend, synchronous, seconds
         case rowsPerSecond = "rows_per_second"
         case commits
         case meanBatchSize = "mean_batch_size"
@@ -30,7 +33,9 @@ extension Database {
     /// (each waiting for its commit before sending the next, like `/v1/score` handlers) and reports committed
     /// rows per second. `concurrency: 1` measures one transaction per row; more writers measure group commit.
     public func benchmarkInserts(count: Int, concurrency: Int) async throws -> InsertBenchmarkResult {
-        precondition(count > 0 && concurrency > 0, "count and concurrency must be positive")
+        guard count > 0 && concurrency > 0 else {
+            throw StorageError.invalidArgument("rows and writers must be positive, not \(count) and \(concurrency)")
+        }
         let client = try await apiKeys.create(role: .client, label: "benchmark")
         // Rows are built before the clock starts: this measures the storage path alone, not request synthesis.
         // (Client request ids stay random-ordered, as clients' UUIDs would be.)
@@ -70,7 +75,7 @@ extension Database {
             latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
         }
         return InsertBenchmarkResult(
-            rows: count, concurrency: concurrency, synchronous: synchronous.rawValue, seconds: seconds,
+            rows: count, concurrency: concurrency, backend: backend.rawValue, synchronous: durability, seconds: seconds,
             rowsPerSecond: Double(count) / seconds, commits: commits,
             meanBatchSize: commits == 0 ? 0 : Double(after.rows - before.rows) / Double(commits),
             medianLatencyMs: percentile(0.5), p99LatencyMs: percentile(0.99))
@@ -108,6 +113,32 @@ public func benchmarkInserts(
     let result = try await database.benchmarkInserts(count: count, concurrency: concurrency)
     try await database.close()
     return result
+}
+
+/// Runs `Database.benchmarkInserts` on PostgreSQL, in a scratch database created for the run next to the one `url`
+/// names (so the user needs CREATEDB) and dropped afterwards: the figures start from empty tables, as SQLite's do.
+public func benchmarkInserts(count: Int, concurrency: Int, postgresURL url: String, migrationsDirectory: URL? = nil)
+    async throws -> InsertBenchmarkResult
+{
+    let base = try PostgresURL(url)
+    let scratch = "safety_bench_\(UInt32.random(in: 0...UInt32.max))"
+    try await PostgresAdmin.createDatabase(scratch, on: base)
+    do {
+        var target = base
+        target.database = scratch
+        let database = try await Database.open(location: target.string, migrationsDirectory: migrationsDirectory)
+        let result: InsertBenchmarkResult
+        do { result = try await database.benchmarkInserts(count: count, concurrency: concurrency) } catch {
+            try? await database.close()
+            throw error
+        }
+        try await database.close()
+        try await PostgresAdmin.dropDatabase(scratch, on: base)
+        return result
+    } catch {
+        try? await PostgresAdmin.dropDatabase(scratch, on: base)
+        throw error
+    }
 }
 
 extension Duration {

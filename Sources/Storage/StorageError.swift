@@ -1,4 +1,5 @@
 import GRDB
+import PostgresNIO
 
 /// Every error that leaves `Storage`. Cases say what was wrong and, where it helps, how to fix it.
 public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -31,6 +32,12 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case closed
     /// Any other SQLite error (I/O, disk full, corruption, …).
     case sqlite(code: Int32, message: String)
+    /// Any other PostgreSQL error, with its SQLSTATE (or the client's error code when the server said nothing).
+    case postgres(code: String, message: String)
+    /// `database_url` / `--database` is not a PostgreSQL URL this program can use; the message says which part.
+    case invalidDatabaseURL(String)
+    /// The database server cannot be reached or refused the login; the message has the server's reason.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -65,6 +72,12 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
             "the database is closed"
         case .sqlite(let code, let message):
             "SQLite error \(code): \(message)"
+        case .postgres(let code, let message):
+            "PostgreSQL error \(code): \(message)"
+        case .invalidDatabaseURL(let message):
+            "invalid database URL: \(message)"
+        case .unavailable(let message):
+            "database unavailable: \(message)"
         }
     }
 }
@@ -98,8 +111,9 @@ public struct ConstraintViolation: Equatable, Sendable, CustomStringConvertible 
 }
 
 extension StorageError {
-    /// Turns GRDB's errors into `StorageError`; passes anything else through.
+    /// Turns GRDB's and postgres-nio's errors into `StorageError`; passes anything else through.
     static func wrap(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError { return wrapPostgres(error) }
         guard let error = error as? DatabaseError else { return error }
         let message = error.message ?? ""
         guard error.resultCode == .SQLITE_CONSTRAINT else {
@@ -124,6 +138,48 @@ extension StorageError {
             violation = .init(kind: .other, detail: message)
         }
         return StorageError.constraintViolation(violation)
+    }
+}
+
+extension StorageError {
+    /// PostgreSQL's errors, named the way SQLite's are so that callers (and tests) see one vocabulary: CHECK and
+    /// trigger failures by constraint name or message, NOT NULL and UNIQUE by `table.column`.
+    static func wrapPostgres(_ error: PSQLError) -> StorageError {
+        guard let info = error.serverInfo, let state = info[.sqlState] else {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
+                return .unavailable(PostgresEngine.reason(error))
+            default:
+                return .postgres(code: "\(error.code)", message: PostgresEngine.reason(error))
+            }
+        }
+        let message = info[.message] ?? ""
+        let table = info[.tableName] ?? ""
+        switch state {
+        case "23514":  // check_violation
+            return .constraintViolation(.init(kind: .check, detail: info[.constraintName] ?? message))
+        case "23502":  // not_null_violation
+            return .constraintViolation(.init(kind: .notNull, detail: "\(table).\(info[.columnName] ?? "?")"))
+        case "23505":  // unique_violation: "Key (a, b)=(…) already exists."
+            let detail = info[.detail] ?? ""
+            var columns: [String] = []
+            if let open = detail.firstIndex(of: "("), let close = detail[open...].firstIndex(of: ")") {
+                columns = detail[detail.index(after: open)..<close].split(separator: ",")
+                    .map { "\(table).\($0.trimmingCharacters(in: .whitespaces))" }
+            }
+            return .constraintViolation(.init(kind: .unique, detail: columns.isEmpty ? (info[.constraintName] ?? message) : columns.joined(separator: ", ")))
+        case "23503":  // foreign_key_violation
+            return .constraintViolation(.init(kind: .foreignKey, detail: ""))
+        case "P0001":  // raise_exception: the schema's triggers
+            return .constraintViolation(.init(kind: .trigger, detail: message))
+        case _ where state.hasPrefix("23"):
+            return .constraintViolation(.init(kind: .other, detail: message))
+        case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("28") || state == "3D000":
+            // connection exceptions, server shutting down, bad login, no such database
+            return .unavailable("\(message) (SQLSTATE \(state))")
+        default:
+            return .postgres(code: state, message: message)
+        }
     }
 }
 

@@ -91,6 +91,8 @@ public protocol TrainingRunStore: Sendable {
     func list(limit: Int, beforeID: Int64?) async throws -> [TrainingRun]
     /// The oldest queued run, which the retrain job picks up next.
     func nextQueued() async throws -> TrainingRun?
+    /// The run in state `running`, if any (the schema allows one at a time).
+    func running() async throws -> TrainingRun?
     /// Moves a run to `state` (see `TrainingRunState.canMove`), stamping started/finished times; `decision` and
     /// `error`, when given, are stored with it.
     func transition(id: Int64, to state: TrainingRunState, decision: String?, error: String?) async throws
@@ -143,6 +145,12 @@ public final class SQLiteTrainingRunStore: TrainingRunStore {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM training_runs WHERE state = 'queued' ORDER BY id LIMIT 1")
                 .map(Self.decode)
+        }
+    }
+
+    public func running() async throws -> TrainingRun? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM training_runs WHERE state = 'running' LIMIT 1").map(Self.decode)
         }
     }
 

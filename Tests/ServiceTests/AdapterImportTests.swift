@@ -214,7 +214,7 @@ import Training
             #expect(forced.status == .ok, "\(forced.body)")
             let row = try #require(try await t.service.database.adapters.get(id: badID))
             #expect(row.isActive && row.overrideReason == reason && row.overrideBy != nil && row.gateState == .rejected)
-            let audit = try await t.service.database.auditLog.list(limit: 50)
+            let audit = try await t.service.database.auditLog.list(limit: 50, beforeID: nil)
             #expect(audit.contains { $0.action == "adapter.activate" && $0.target == badID && $0.details?.description.contains(reason) == true })
             #expect(audit.contains { $0.action == "adapter.import" && $0.target == goodID })
             #expect(audit.contains { $0.action == "adapter.gate" && $0.target == badID })

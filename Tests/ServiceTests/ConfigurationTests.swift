@@ -54,11 +54,45 @@ import Testing
     defer { try? FileManager.default.removeItem(at: folder) }
     let typo = folder.appendingPathComponent("typo.json")
     try #"{"prot": 1}"#.write(to: typo, atomically: true, encoding: .utf8)
-    #expect(message { _ = try ServiceConfiguration.load(file: typo) }.contains("unknown key \"prot\"; known keys: adapters_path"))
+    #expect(message { _ = try ServiceConfiguration.load(file: typo) }.contains("unknown key \"prot\"; known keys: adapter_sync_seconds, adapters_path"))
     let format = folder.appendingPathComponent("format.json")
     try #"{"weight_format": "f16"}"#.write(to: format, atomically: true, encoding: .utf8)
     #expect(message { _ = try ServiceConfiguration.load(file: format) }.contains("weight_format must be stored, f32, bf16 or q8"))
     let type = folder.appendingPathComponent("type.json")
     try #"{"port": "8080"}"#.write(to: type, atomically: true, encoding: .utf8)
     #expect(throws: ConfigurationError.self) { try ServiceConfiguration.load(file: type) }
+}
+
+/// `--database` takes a SQLite path or a PostgreSQL URL; a malformed URL is refused before anything starts, and an
+/// unreachable server stops start-up with a clear error, never a crash.
+@Test func theDatabaseIsAPathOrAPostgresURLAndABadOneIsAClearError() async throws {
+    var configuration = ServiceConfiguration()
+    configuration.setDatabase("postgres://safety@db.internal:5432/scoring")
+    #expect(configuration.databaseURL == "postgres://safety@db.internal:5432/scoring")
+    #expect(configuration.databaseLocation == configuration.databaseURL)
+    configuration.setDatabase("var/other.sqlite")
+    #expect(configuration.databaseURL.isEmpty && configuration.databaseLocation == "var/other.sqlite")
+    try configuration.set("database_url", "postgres://safety@db.internal/scoring")
+    try configuration.validate()
+
+    func message(_ body: () throws -> Void) -> String {
+        do { try body(); return "" } catch { return "\(error)" }
+    }
+    try configuration.set("database_url", "postgres://db.internal/scoring")
+    #expect(message { try configuration.validate() }.contains("database_url: invalid database URL: no user"))
+    try configuration.set("database_url", "postgres://u@h:5432/")
+    #expect(message { try configuration.validate() }.contains("no database name after the host"))
+
+    // Nothing listens on port 9: start-up fails at once, naming the server (and not its password).
+    var unreachable = ServiceConfiguration()
+    unreachable.modelPath = ServicePaths.packageRoot.appendingPathComponent("models/default").path
+    unreachable.migrationsPath = ServicePaths.migrations.path
+    unreachable.databaseURL = "postgres://safety:secret@127.0.0.1:9/scoring?sslmode=disable"
+    do {
+        _ = try await SafetyService.start(configuration: unreachable)
+        Issue.record("start-up must fail when the database cannot be reached")
+    } catch {
+        #expect("\(error)".contains("database unavailable: cannot open postgres://safety:***@127.0.0.1:9/scoring"), "\(error)")
+        #expect(!"\(error)".contains("secret"))
+    }
 }

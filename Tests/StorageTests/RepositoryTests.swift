@@ -3,9 +3,8 @@ import GRDB
 import Testing
 @testable import Storage
 
-@Test func apiKeysAreShownOnceAndStoredOnlyAsTheirHash() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func apiKeysAreShownOnceAndStoredOnlyAsTheirHash(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let created = try await database.apiKeys.create(role: .admin, label: "ops")
     #expect(created.secret.hasPrefix("cs_"))
     #expect(created.secret.count == 3 + 43)  // 32 bytes in unpadded base64url
@@ -13,13 +12,9 @@ import Testing
     #expect(try await database.apiKeys.find(secret: created.secret) == created.key)
     #expect(try await database.apiKeys.find(secret: created.secret + "x") == nil)
 
-    let stored = try database.pool.read { db in
-        try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [created.key.id])!
-    }
-    #expect(stored["key_hash"] as String == SHA256Digest.hex(created.secret))
-    let everything = try await database.pool.read { db in
-        try String.fetchAll(db, sql: "SELECT key_hash || prefix || label FROM api_keys").joined()
-    }
+    let stored = try await database.fetchRaw("SELECT key_hash FROM api_keys WHERE id = ?", [created.key.id])
+    #expect(stored == [SHA256Digest.hex(created.secret)])
+    let everything = try await database.fetchRaw("SELECT key_hash || prefix || label FROM api_keys").compactMap { $0 }.joined()
     #expect(!everything.contains(created.secret))
 
     // Revoking keeps the record (requests refer to it) and is idempotent.
@@ -51,9 +46,8 @@ import Testing
     try await database.close()
 }
 
-@Test func trainingRunsMoveOnlyThroughAllowedStates() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func trainingRunsMoveOnlyThroughAllowedStates(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let admin = try await database.apiKeys.create(role: .admin, label: "admin").key.id
     let runs = database.trainingRuns
 
@@ -101,26 +95,21 @@ import Testing
         try await runs.transition(id: run.id, to: .running, decision: nil, error: nil)
     }
     // The schema holds the same rule even for raw SQL.
-    #expect(throws: StorageError.constraintViolation(.init(kind: .trigger, detail: "invalid training run state transition"))) {
-        try mappingErrors {
-            try database.pool.write { db in
-                try db.execute(sql: "UPDATE training_runs SET state = 'queued' WHERE id = ?", arguments: [run.id])
-            }
-        }
+    await #expect(throws: StorageError.constraintViolation(.init(kind: .trigger, detail: "invalid training run state transition"))) {
+        try await database.executeRaw("UPDATE training_runs SET state = 'queued' WHERE id = ?", [run.id])
     }
     #expect(try await runs.list(limit: 10, beforeID: nil).map(\.id) == [second.id, run.id])
     try await database.close()
 }
 
-@Test func runsLeftRunningByACrashAreMarkedFailedAtStartup() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func runsLeftRunningByACrashAreMarkedFailedAtStartup(_ backend: TestBackend) async throws {
+    let (store, database) = try await openDatabase(backend)
     let run = try await database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
     _ = try await database.trainingRuns.transition(id: run.id, to: .running, decision: nil, error: nil)
     let queued = try await database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
     try await database.close()
 
-    let restarted = try folder.open()
+    let restarted = try await store.open()
     #expect(try await restarted.trainingRuns.failInterruptedRuns(reason: "server restarted") == [run.id])
     let failed = try #require(try await restarted.trainingRuns.get(id: run.id))
     #expect(failed.state == .failed && failed.error == "server restarted" && failed.finishedAt != nil)
@@ -128,9 +117,8 @@ import Testing
     try await restarted.close()
 }
 
-@Test func activatingAnAdapterDeactivatesTheOthersAtomically() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func activatingAnAdapterDeactivatesTheOthersAtomically(_ backend: TestBackend) async throws {
+    let (store, database) = try await openDatabase(backend)
     let adapters = database.adapters
     for id in ["v1", "v2", "v3"] {
         _ = try await adapters.register(NewAdapter(
@@ -156,10 +144,8 @@ import Testing
         try await group.waitForAll()
     }
     #expect(try await adapters.list().filter(\.isActive).count == 1)
-    #expect(throws: StorageError.constraintViolation(.init(kind: .unique, detail: "adapters.active"))) {
-        try mappingErrors {
-            try database.pool.write { db in try db.execute(sql: "UPDATE adapters SET active = 1, activated_at = 1") }
-        }
+    await #expect(throws: StorageError.constraintViolation(.init(kind: .unique, detail: "adapters.active"))) {
+        try await database.executeRaw("UPDATE adapters SET active = \(store.sqlTrue), activated_at = 1")
     }
     try await adapters.deactivateAll()
     #expect(try await adapters.active() == nil)
@@ -168,9 +154,8 @@ import Testing
 
 /// An imported adapter waits for its gate (pending → evaluating → passed/rejected/failed), is found by its content, and
 /// the schema refuses to serve it before its gate passed unless an override reason is recorded in the same write.
-@Test func anImportedAdapterServesOnlyAfterItsGateOrWithARecordedOverride() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func anImportedAdapterServesOnlyAfterItsGateOrWithARecordedOverride(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let adapters = database.adapters
     let admin = try await database.apiKeys.create(role: .admin, label: "admin")
     for (id, hash) in [("import-a", "ha"), ("import-b", "hb")] {
@@ -187,9 +172,12 @@ import Testing
     }
 
     // Oldest first, one at a time; an interrupted evaluation goes back to pending.
+    #expect(try await adapters.gateQueue() == (pending: 2, evaluating: 0))
     #expect(try await adapters.claimNextGateEvaluation()?.id == "import-a")
+    #expect(try await adapters.gateQueue() == (pending: 1, evaluating: 1))
     #expect(try await adapters.claimNextGateEvaluation()?.id == "import-b")
     #expect(try await adapters.claimNextGateEvaluation() == nil)
+    #expect(try await adapters.gateQueue() == (pending: 0, evaluating: 2))
     #expect(try await adapters.requeueInterruptedGateEvaluations() == ["import-a", "import-b"])
     #expect(try await adapters.get(id: "import-a")?.gateState == .pending)
 
@@ -209,6 +197,15 @@ import Testing
     // Rolling back to the passed import and forward again: the recorded override still stands.
     _ = try await adapters.activate(id: "import-a")
     #expect(try await adapters.activate(id: "import-b").isActive)
+    // A retrain's adapter has no gate of its own, and an import must have one.
+    await #expect(throws: StorageError.self) {
+        _ = try await adapters.register(NewAdapter(id: "import-c", contentHash: "hc", path: "/adapters/hc", baseModelID: "qwen",
+                                                   origin: .imported, gateState: nil))
+    }
+    await #expect(throws: StorageError.self) {
+        _ = try await adapters.register(NewAdapter(id: "retrain-c", contentHash: "hc", path: "/adapters/hc", baseModelID: "qwen",
+                                                   origin: .retrain, gateState: .pending))
+    }
     try await database.close()
 }
 
@@ -223,8 +220,8 @@ import Testing
     #expect(HeldOut.contains(requestID: "0190f5a2-0000-7000-8000-000000000000", fraction: 0.5)
         == (SHA256Digest.bytes("0190f5a2-0000-7000-8000-000000000000".utf8)[0] < 128))
 
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+    for backend in TestBackend.allCases {
+    let (_, database) = try await openDatabase(backend)
     let client = try await database.makeClient()
     for _ in 0..<40 {
         let request = try await database.requests.insert(newRequest(client: client)).request
@@ -243,6 +240,7 @@ import Testing
     #expect(try await database.corrections.list(afterID: all[9].id, limit: 1000).map(\.id) == all.dropFirst(10).map(\.id))
     #expect(try await database.corrections.list(since: all[35].createdAt, limit: 1000).count >= 5)
     try await database.close()
+    }
 }
 
 @Test func recordsEncodeAsSnakeCaseJSONWithAsciiDimensionKeys() throws {
@@ -275,9 +273,8 @@ import Testing
     #expect("89ab".contains(Array(early)[19]))
 }
 
-@Test func protocolConveniencesWorkThroughTheProtocolTypes() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func protocolConveniencesWorkThroughTheProtocolTypes(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let keys: any APIKeyStore = database.apiKeys
     let audit: any AuditLog = database.auditLog
     let runs: any TrainingRunStore = database.trainingRuns

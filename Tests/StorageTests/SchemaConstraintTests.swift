@@ -7,9 +7,8 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
     .constraintViolation(ConstraintViolation(kind: kind, detail: detail))
 }
 
-@Test func scoresOutsideZeroToHundredAreRejectedWithTheConstraintNamed() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func scoresOutsideZeroToHundredAreRejectedWithTheConstraintNamed(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let client = try await database.makeClient()
 
     var tooHigh = uniformScores(50)
@@ -46,45 +45,35 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
     try await database.close()
 }
 
-@Test func anUnknownRoleIsRejectedWithTheConstraintNamed() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
-    #expect(throws: violation(.check, "api_keys_role")) {
-        try mappingErrors {
-            try database.pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
-                    VALUES (?, 'cs_abcde', 'superuser', 'x', 0)
-                    """, arguments: [SHA256Digest.hex("some key")])
-            }
-        }
+@Test(arguments: TestBackend.allCases) func anUnknownRoleIsRejectedWithTheConstraintNamed(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
+    await #expect(throws: violation(.check, "api_keys_role")) {
+        try await database.executeRaw("""
+            INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
+            VALUES (?, 'cs_abcde', 'superuser', 'x', 0)
+            """, [SHA256Digest.hex("some key")])
     }
-    #expect(throws: violation(.notNull, "api_keys.label")) {
-        try mappingErrors {
-            try database.pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
-                    VALUES (?, 'cs_abcde', 'client', NULL, 0)
-                    """, arguments: [SHA256Digest.hex("another key")])
-            }
-        }
+    await #expect(throws: violation(.notNull, "api_keys.label")) {
+        try await database.executeRaw("""
+            INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
+            VALUES (?, 'cs_abcde', 'client', NULL, 0)
+            """, [SHA256Digest.hex("another key")])
     }
-    #expect(throws: violation(.check, "api_keys_key_hash_hex")) {
-        try mappingErrors {
-            try database.pool.write { db in
-                try db.execute(sql: """
-                    INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
-                    VALUES ('cs_the_clear_key_must_never_be_stored_here_000000000000000000000', 'cs_the_c', 'client', 'x', 0)
-                    """)
-            }
-        }
+    await #expect(throws: violation(.check, "api_keys_key_hash_hex")) {
+        try await database.executeRaw("""
+            INSERT INTO api_keys (key_hash, prefix, role, label, created_at)
+            VALUES ('cs_the_clear_key_must_never_be_stored_here_000000000000000000000', 'cs_the_c', 'client', 'x', 0)
+            """)
+    }
+    // JSON columns hold JSON, on both backends (json_valid / safety_json_valid).
+    await #expect(throws: violation(.check, "audit_log_details_json")) {
+        try await database.executeRaw("INSERT INTO audit_log (action, details, created_at) VALUES ('x', '{not json', 0)")
     }
     try await database.close()
 }
 
-@Test func foreignKeysAreEnforced() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func foreignKeysAreEnforced(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let foreignKey = violation(.foreignKey, "")
 
     await #expect(throws: foreignKey) {
@@ -103,26 +92,21 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
     await #expect(throws: foreignKey) {
         try await database.trainingRuns.create(trigger: .admin, requestedBy: 4242)
     }
-    #expect(try await database.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") } == 1)
+    if backend == .sqlite {
+        #expect(try await database.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") } == 1)
+    }
     try await database.close()
 }
 
-@Test func theAuditLogAndCorrectionsAreAppendOnly() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func theAuditLogAndCorrectionsAreAppendOnly(_ backend: TestBackend) async throws {
+    let (_, database) = try await openDatabase(backend)
     let entry = try await database.auditLog.record(keyID: nil, action: "adapter.activate", target: "v1",
                                                    details: ["reason": "better"])
-    #expect(throws: violation(.trigger, "the audit log is append-only")) {
-        try mappingErrors {
-            try database.pool.write { db in
-                try db.execute(sql: "UPDATE audit_log SET action = 'nothing' WHERE id = ?", arguments: [entry.id])
-            }
-        }
+    await #expect(throws: violation(.trigger, "the audit log is append-only")) {
+        try await database.executeRaw("UPDATE audit_log SET action = 'nothing' WHERE id = ?", [entry.id])
     }
-    #expect(throws: violation(.trigger, "the audit log is append-only")) {
-        try mappingErrors {
-            try database.pool.write { db in try db.execute(sql: "DELETE FROM audit_log") }
-        }
+    await #expect(throws: violation(.trigger, "the audit log is append-only")) {
+        try await database.executeRaw("DELETE FROM audit_log")
     }
     #expect(try await database.auditLog.list(limit: 10, beforeID: nil) == [entry])
 
@@ -130,12 +114,8 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
     let request = try await database.requests.insert(newRequest(client: client)).request
     let correction = try await database.corrections.add(
         NewCorrection(requestID: request.id, reviewerKeyID: client, scores: PerDimension(repeating: 10)))
-    #expect(throws: violation(.trigger, "corrections are append-only: add a new correction instead")) {
-        try mappingErrors {
-            try database.pool.write { db in
-                try db.execute(sql: "UPDATE corrections SET commercial = 0 WHERE id = ?", arguments: [correction.id])
-            }
-        }
+    await #expect(throws: violation(.trigger, "corrections are append-only: add a new correction instead")) {
+        try await database.executeRaw("UPDATE corrections SET commercial = 0 WHERE id = ?", [correction.id])
     }
     try await database.close()
 }
@@ -158,9 +138,8 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
     try await normal.close()
 }
 
-@Test func dataSurvivesClosingAndReopening() async throws {
-    let folder = try TemporaryDirectory()
-    let database = try folder.open()
+@Test(arguments: TestBackend.allCases) func dataSurvivesClosingAndReopening(_ backend: TestBackend) async throws {
+    let (store, database) = try await openDatabase(backend)
     let created = try await database.apiKeys.create(role: .reviewer, label: "alice")
     let request = try await database.requests.insert(
         newRequest(client: created.key.id, clientRequestID: "retry-1")).request
@@ -172,7 +151,7 @@ private func violation(_ kind: ConstraintViolation.Kind, _ detail: String) -> St
         try await database.requests.insert(newRequest(client: created.key.id))
     }
 
-    let reopened = try folder.open()
+    let reopened = try await store.open()
     let detail = try #require(try await reopened.requests.detail(id: request.id))
     var expected = request
     expected.correctedAt = correction.createdAt

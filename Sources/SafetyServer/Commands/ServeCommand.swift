@@ -15,7 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host: String?
     @Option(help: "Port to listen on.") var port: Int?
     @Option(help: "Model folder.") var model: String?
-    @Option(help: "SQLite database file.") var database: String?
+    @Option(help: "SQLite database file, or postgres://USER@HOST:PORT/DB for PostgreSQL (replicas).") var database: String?
     @Option(name: .customLong("set"), help: "Any configuration key, as key=value (repeatable).") var settings: [String] = []
     @Option(help: ArgumentHelp(
         "On first start (no keys yet), also write the generated admin key to this new file (mode 0600); it must not exist.",
@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { cfg.host = host }
         if let port { cfg.port = port }
         if let model { cfg.modelPath = model }
-        if let database { cfg.databasePath = database }
+        if let database { cfg.setDatabase(database) }
         for s in settings {
             let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--set expects key=value, found \"\(s)\"") }
@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         keyFile?.close()
         let (host, port) = (cfg.host, cfg.port)
         let retrain = try RetrainService(service: service)
-        let app = buildApplication(service, services: [retrain], onServerRunning: { channel in
+        let app = buildApplication(service, services: [retrain, AdapterSyncService(service: service)], onServerRunning: { channel in
             let line = "safety-server listening on http://\(host):\(channel.localAddress?.port ?? port) (dashboard at /)\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         })
@@ -79,11 +79,11 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Creates a key and prints it once.")
         @Option(help: "client, reviewer or admin.") var role: String
         @Option(help: "A label to recognise the key by.") var label: String
-        @Option(help: "SQLite database file.") var database = ServiceConfiguration().databasePath
+        @Option(help: "SQLite database file, or a postgres:// URL.") var database = ServiceConfiguration().databasePath
 
         func run() async throws {
             guard let r = Role(rawValue: role) else { throw ValidationError("--role must be client, reviewer or admin") }
-            let db = try Database.open(path: database)
+            let db = try await Database.open(location: database)
             let created = try await db.apiKeys.create(role: r, label: label)
             try await db.auditLog.record(keyID: nil, action: "key.create", target: "\(created.key.id)",
                                          details: .object(["role": .string(role), "label": .string(label), "via": .string("cli")]))
@@ -94,9 +94,9 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists keys (never the keys themselves).")
-        @Option(help: "SQLite database file.") var database = ServiceConfiguration().databasePath
+        @Option(help: "SQLite database file, or a postgres:// URL.") var database = ServiceConfiguration().databasePath
         func run() async throws {
-            let db = try Database.open(path: database)
+            let db = try await Database.open(location: database)
             for k in try await db.apiKeys.list() {
                 print("\(k.id)\t\(k.prefix)…\t\(k.role.rawValue)\t\(k.label)\(k.isRevoked ? "\trevoked" : "")")
             }
@@ -107,9 +107,9 @@ struct KeysCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revokes a key by id.")
         @Argument var id: Int64
-        @Option(help: "SQLite database file.") var database = ServiceConfiguration().databasePath
+        @Option(help: "SQLite database file, or a postgres:// URL.") var database = ServiceConfiguration().databasePath
         func run() async throws {
-            let db = try Database.open(path: database)
+            let db = try await Database.open(location: database)
             _ = try await db.apiKeys.revoke(id: id)
             try await db.auditLog.record(keyID: nil, action: "key.revoke", target: "\(id)", details: .object(["via": .string("cli")]))
             try await db.close()

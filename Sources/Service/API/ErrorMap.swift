@@ -74,6 +74,10 @@ extension APIError {
             return .badRequest("invalid_cursor", "the cursor is not one this server issued, or belongs to another query")
         case .closed:
             return APIError(.serviceUnavailable, code: "shutting_down", "the service is shutting down", headers: [.retryAfter: "5"])
+        case .unavailable:
+            logger.error("database unavailable", metadata: ["error": "\(e)", "path": "\(path)"])
+            return APIError(.serviceUnavailable, code: "database_unavailable", "the database cannot be reached; nothing was applied, retry later",
+                            headers: [.retryAfter: "5"])
         default:
             logger.error("storage error", metadata: ["error": "\(e)", "path": "\(path)"])
             return APIError(.internalServerError, code: "storage_error", "the database failed; the request was not applied")

@@ -16,7 +16,18 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     public var weightFormat = WeightFormat.asStored
     /// Precision of the large matrix products: f32 (default) or bf16 (AVX512-BF16 hosts; see `MatmulPrecision`).
     public var matmulPrecision = MatmulPrecision.f32
+    /// The SQLite file, used when `database_url` is empty (one machine, the default).
     public var databasePath = "var/safety.sqlite"
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…]`: PostgreSQL instead of the SQLite file, so that
+    /// several replicas can share one database (docs/DEPLOYMENT.md). Empty = SQLite at `database_path`.
+    public var databaseURL = ""
+    /// How often a replica checks which adapter the database says is active, and swaps to it when another replica
+    /// activated a different one, in seconds (0 = never; a single server needs no checks, but they cost one small
+    /// query).
+    public var adapterSyncSeconds = 5.0
+    /// How long the retrain lease lasts without renewal, in seconds: when the replica running a retrain dies, another
+    /// replica marks the run failed and may start the next one after this long. Renewed every third of it.
+    public var retrainLeaseSeconds = 30.0
     /// Folder of the numbered SQL migrations; found automatically when empty.
     public var migrationsPath = ""
     /// Static dashboard files.
@@ -88,6 +99,9 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("weight_format", \.weightFormat),
         ConfigurationKey("matmul_precision", \.matmulPrecision),
         ConfigurationKey("database_path", \.databasePath),
+        ConfigurationKey("database_url", \.databaseURL),
+        ConfigurationKey("adapter_sync_seconds", \.adapterSyncSeconds),
+        ConfigurationKey("retrain_lease_seconds", \.retrainLeaseSeconds),
         ConfigurationKey("migrations_path", \.migrationsPath),
         ConfigurationKey("public_path", \.publicPath),
         ConfigurationKey("adapters_path", \.adaptersPath),
@@ -175,9 +189,28 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
               retrainReplayPerDimension >= 0, retrainMaxYieldSeconds >= 0 else {
             throw ConfigurationError(message: "retrain_min_corrections, retrain_replay_* and retrain_max_yield_seconds must not be negative")
         }
+        if !databaseURL.isEmpty {
+            do { _ = try PostgresURL(databaseURL) } catch { throw ConfigurationError(message: "database_url: \(error)") }
+        }
+        guard adapterSyncSeconds >= 0, adapterSyncSeconds <= 3600 else {
+            throw ConfigurationError(message: "adapter_sync_seconds must be 0 (off) to 3600, found \(adapterSyncSeconds)")
+        }
+        guard retrainLeaseSeconds >= 3, retrainLeaseSeconds <= 3600 else {
+            throw ConfigurationError(message: "retrain_lease_seconds must be 3 to 3600, found \(retrainLeaseSeconds)")
+        }
         guard retrainHeldOutFraction > 0, retrainHeldOutFraction < 1 else {
             throw ConfigurationError(message: "retrain_held_out_fraction must be between 0 and 1 (exclusive), found \(retrainHeldOutFraction)")
         }
+    }
+}
+
+extension ServiceConfiguration {
+    /// What `Database.open(location:)` opens: the PostgreSQL URL when one is set, else the SQLite file.
+    public var databaseLocation: String { databaseURL.isEmpty ? databasePath : databaseURL }
+
+    /// `--database` takes either: a postgres:// URL sets `database_url`, anything else `database_path`.
+    public mutating func setDatabase(_ value: String) {
+        if PostgresURL.looksLikePostgres(value) { databaseURL = value } else { databaseURL = ""; databasePath = value }
     }
 }
 

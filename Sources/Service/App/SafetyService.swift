@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Scoring
 import Storage
+import Synchronization
 
 /// Shared state of a running service: configuration, database, scorer and metrics. Handlers read it; adapter
 /// swaps go through `activateAdapter`, which refuses anything that does not load cleanly.
@@ -18,6 +19,11 @@ public final class SafetyService: Sendable {
     let limiter: RateLimiter
     let logger: Logger
     private let swapLock = AsyncLock()
+    /// This process among the replicas sharing a database: the holder name of the leases it takes.
+    public let replicaID: String
+    /// The adapter (id and content hash) that `followActiveAdapter` last failed to load, so a broken one is reported
+    /// once rather than at every check.
+    private let unfollowable = Mutex<String?>(nil)
 
     public init(configuration: ServiceConfiguration, database: Database, scorer: Scorer, modelID: String,
                 metrics: ServiceMetrics = ServiceMetrics(), logger: Logger = Logger(label: "safety")) {
@@ -28,6 +34,7 @@ public final class SafetyService: Sendable {
         verdictPolicy = (try? configuration.verdictPolicy()) ?? .standard
         self.metrics = metrics
         self.logger = logger
+        replicaID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         limiter = RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst)
         scorer.observeSteps { [metrics] step in metrics.recordStep(step) }
         metrics.setActiveAdapter(scorer.adapterID)
@@ -47,8 +54,14 @@ public final class SafetyService: Sendable {
         let prompt = try ScoringPrompt.load(directory: dir)
         logger.info("model loaded", metadata: ["path": "\(dir.path)", "seconds": "\(String(format: "%.1f", Date().timeIntervalSince(t0)))",
                                                 "parameters": "\(model.config.parameterCount)"])
-        let db = try Database.open(path: configuration.databasePath,
-                                   migrationsDirectory: configuration.migrationsPath.isEmpty ? nil : URL(fileURLWithPath: configuration.migrationsPath))
+        let db: Database
+        do {
+            db = try await Database.open(location: configuration.databaseLocation,
+                                         migrationsDirectory: configuration.migrationsPath.isEmpty ? nil : URL(fileURLWithPath: configuration.migrationsPath))
+        } catch let error as StorageError {
+            throw ConfigurationError(message: "database: \(error)")
+        }
+        logger.info("database open", metadata: ["backend": "\(db.backend.rawValue)", "at": "\(db.path)"])
         var options = ScorerOptions()
         options.maxBatch = configuration.maxBatch
         options.queueCapacity = configuration.queueCapacity
@@ -72,13 +85,22 @@ public final class SafetyService: Sendable {
 
     /// A run that was running when the process died (crash, `kill -9`) is marked failed, and half-written adapter
     /// folders are removed; the active adapter was never touched by the run, so it stays as it was.
+    ///
+    /// With replicas, a run is only interrupted if no live replica holds the retrain lease: a replica that starts while
+    /// another is training leaves that run alone (the lease's expiry catches a replica that died).
     func recoverInterruptedRuns() async throws {
+        let lease = Duration.seconds(configuration.retrainLeaseSeconds)
+        guard try await database.leases.acquire(LeaseName.retrain, holder: replicaID, for: lease) else {
+            logger.info("another replica holds the retrain lease; its run is left alone")
+            return
+        }
         let failed = try await database.trainingRuns.failInterruptedRuns(reason: "the server stopped during the run (crash or kill); nothing was activated")
         for id in failed { logger.warning("training run marked failed after a restart", metadata: ["run": "\(id)"]) }
         for id in try await database.adapters.requeueInterruptedGateEvaluations() {
             logger.warning("imported adapter's evaluation was interrupted; it is queued again", metadata: ["adapter": "\(id)"])
         }
         AdapterFolder.removePartials(root: URL(fileURLWithPath: configuration.adaptersPath))
+        try await database.leases.release(LeaseName.retrain, holder: replicaID)
     }
 
     /// At start-up, serve the adapter the database says is active; if its files no longer load, serve the base model
@@ -96,6 +118,9 @@ public final class SafetyService: Sendable {
             logger.info("serving adapter", metadata: ["adapter": "\(active.id)"])
         } catch {
             logger.error("active adapter does not load; serving the base model", metadata: ["adapter": "\(active.id)", "error": "\(error)"])
+            // Replicas share the active-adapter row: one replica that cannot read the files (a volume not mounted)
+            // must not switch every other replica to the base model.
+            guard database.backend == .sqlite else { return }
             try await database.adapters.deactivateAll()
             try await database.auditLog.record(keyID: nil, action: "adapter.deactivate", target: active.id,
                                                details: .object(["reason": .string("failed to load at start-up: \(error)")]))
@@ -149,6 +174,42 @@ public final class SafetyService: Sendable {
         }
     }
 
+    /// Replicas: serves the adapter the database says is active when another replica activated a different one (or
+    /// the base model). Checked against its content hash and the model like any activation; one that does not load is
+    /// reported once and the current one keeps serving.
+    public func followActiveAdapter() async {
+        do {
+            try await swapLock.withLock {
+                let record = try await database.adapters.active()
+                guard record?.id != scorer.adapterID else { return }
+                guard let record else {
+                    scorer.setAdapter(nil)
+                    metrics.setActiveAdapter(nil)
+                    logger.info("serving the base model, as another replica chose")
+                    return
+                }
+                let key = record.id + "@" + record.contentHash
+                if unfollowable.withLock({ $0 == key }) { return }
+                do {
+                    let onDisk = try AdapterFolder.contentHash(of: URL(fileURLWithPath: record.path))
+                    guard onDisk == record.contentHash else {
+                        throw ServiceError.adapterModified(id: record.id, path: record.path, onDisk: onDisk, registered: record.contentHash)
+                    }
+                    let adapter = try LoRAAdapter.load(directory: URL(fileURLWithPath: record.path), model: scorer.model, id: record.id)
+                    scorer.setAdapter(adapter)
+                    metrics.setActiveAdapter(adapter.id)
+                    logger.info("serving adapter activated by another replica", metadata: ["adapter": "\(record.id)"])
+                } catch {
+                    unfollowable.withLock { $0 = key }
+                    logger.error("the adapter another replica activated does not load here; still serving the previous one",
+                                 metadata: ["adapter": "\(record.id)", "path": "\(record.path)", "error": "\(error)"])
+                }
+            }
+        } catch {
+            logger.warning("could not check the active adapter", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// True on first start: no key exists and none is configured, so `bootstrapAdminKey()` will generate one.
     public var needsBootstrapKey: Bool {
         get async throws {
@@ -161,7 +222,11 @@ public final class SafetyService: Sendable {
     public func bootstrapAdminKey() async throws -> String? {
         guard try await database.apiKeys.list().isEmpty else { return nil }
         if let given = configuration.bootstrapAdminKey, !given.isEmpty {
-            _ = try await database.apiKeys.register(secret: given, role: .admin, label: "bootstrap admin")
+            do {
+                _ = try await database.apiKeys.register(secret: given, role: .admin, label: "bootstrap admin")
+            } catch StorageError.constraintViolation(let violation) where violation.kind == .unique {
+                // Replicas started together with the same key: another one registered it first.
+            }
             return nil
         }
         let created = try await database.apiKeys.create(role: .admin, label: "bootstrap admin")

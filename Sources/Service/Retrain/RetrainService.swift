@@ -3,6 +3,7 @@ import Logging
 import Scoring
 import ServiceLifecycle
 import Storage
+import Synchronization
 import Training
 
 /// Shared by the HTTP handlers and the retrain service: which run is executing and which runs were asked to stop.
@@ -38,6 +39,12 @@ public struct RetrainService: Service {
     let schedule: CronSchedule?
     let pipelineConfig: RetrainConfig
     let pollInterval: Duration
+    /// When `reapOrphanedRun` next looks.
+    private let nextReap = NextReap()
+
+    private final class NextReap: Sendable {
+        let time = Mutex(Date.distantPast)
+    }
 
     public init(service: SafetyService, pollInterval: Duration = .milliseconds(500)) throws {
         self.service = service
@@ -71,14 +78,13 @@ public struct RetrainService: Service {
                     nextFire = schedule?.next(after: Date())
                 }
                 // An import's evaluation is short next to a run: it goes first.
-                if let imported = try? await database.adapters.claimNextGateEvaluation() {
-                    await evaluateImport(imported)
+                if let queue = try? await database.adapters.gateQueue(), queue.pending > 0, await evaluateNextImport() {
                     continue
                 }
-                if let queued = try? await database.trainingRuns.nextQueued() {
-                    await execute(queued)
+                if let queued = try? await database.trainingRuns.nextQueued(), await execute(queued) {
                     continue
                 }
+                await reapOrphanedRun()
                 try? await Task.sleep(for: pollInterval)
             }
         } onGracefulShutdown: {
@@ -111,9 +117,117 @@ public struct RetrainService: Service {
         try await database.trainingRuns.lastConsumedCorrectionID()
     }
 
+    // MARK: The lease
+
+    var leaseDuration: Duration { .milliseconds(Int64(service.configuration.retrainLeaseSeconds * 1000)) }
+
+    /// A run left `running` by a replica that died (its lease lapsed) is marked failed, by whichever replica takes
+    /// the lapsed lease first. Checked once a lease period, and only while a run is `running`.
+    func reapOrphanedRun() async {
+        guard service.retrain.runningID == nil, Date() >= nextReap.time.withLock({ $0 }) else { return }
+        nextReap.time.withLock { $0 = Date().addingTimeInterval(service.configuration.retrainLeaseSeconds / 3) }
+        let orphanedRun = (try? await database.trainingRuns.running()) != nil
+        let orphanedEvaluation = ((try? await database.adapters.gateQueue())?.evaluating ?? 0) > 0
+        guard orphanedRun || orphanedEvaluation,
+              (try? await database.leases.acquire(LeaseName.retrain, holder: service.replicaID, for: leaseDuration)) == true
+        else { return }
+        await failOrphans()
+        try? await database.leases.release(LeaseName.retrain, holder: service.replicaID)
+    }
+
+    /// Holding the lease, any run still `running` belongs to a holder that died: mark it failed (nothing of it was
+    /// activated) and remove its half-written adapter folder.
+    private func failOrphans() async {
+        // Evaluations of imports also run under the lease, so one left `evaluating` belongs to a replica that died.
+        if let requeued = try? await database.adapters.requeueInterruptedGateEvaluations() {
+            for id in requeued { logger.warning("imported adapter's evaluation was interrupted; it is queued again", metadata: ["adapter": "\(id)"]) }
+        }
+        if let failed = try? await database.trainingRuns.failInterruptedRuns(
+            reason: "the replica running it stopped (crash or kill: its retrain lease expired); nothing was activated"), !failed.isEmpty
+        {
+            for id in failed { logger.warning("training run marked failed: its replica's lease expired", metadata: ["run": "\(id)"]) }
+            AdapterFolder.removePartials(root: URL(fileURLWithPath: service.configuration.adaptersPath))
+        }
+    }
+
+    /// While a run executes: renews the lease every third of its duration, and stops the run when the lease is lost
+    /// or the run was cancelled on another replica (the cancel endpoint of any replica marks it in the database).
+    private func heartbeat(_ id: Int64) -> Task<Void, Never> {
+        let database = database, holder = service.replicaID, coordinator = service.retrain, lease = leaseDuration
+        let logger = logger
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { return }
+                do {
+                    guard try await database.leases.acquire(LeaseName.retrain, holder: holder, for: lease) else {
+                        logger.error("retrain lease lost to another replica; stopping the run", metadata: ["run": "\(id)"])
+                        coordinator.requestCancel(id)
+                        return
+                    }
+                    if let state = try await database.trainingRuns.get(id: id)?.state, state != .running {
+                        coordinator.requestCancel(id)
+                    }
+                } catch {
+                    logger.warning("could not renew the retrain lease", metadata: ["run": "\(id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Renews the retrain lease every third of its duration while an import is evaluated.
+    private func leaseRenewal() -> Task<Void, Never> {
+        let database = database, holder = service.replicaID, lease = leaseDuration, logger = logger
+        return Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                if Task.isCancelled { return }
+                if (try? await database.leases.acquire(LeaseName.retrain, holder: holder, for: lease)) != true {
+                    logger.warning("could not renew the retrain lease during an import's evaluation")
+                }
+            }
+        }
+    }
+
+    // MARK: One import's evaluation
+
+    /// Evaluates the oldest waiting import under the retrain lease, like a run, so that replicas take turns and a
+    /// replica that starts meanwhile does not queue this evaluation again; false when another replica holds the lease
+    /// or no import waits.
+    func evaluateNextImport() async -> Bool {
+        guard (try? await database.leases.acquire(LeaseName.retrain, holder: service.replicaID, for: leaseDuration)) == true else {
+            return false
+        }
+        await failOrphans()
+        let imported = try? await database.adapters.claimNextGateEvaluation()
+        if let imported {
+            let renewal = leaseRenewal()
+            await evaluateImport(imported)
+            renewal.cancel()
+            await renewal.value
+        }
+        try? await database.leases.release(LeaseName.retrain, holder: service.replicaID)
+        return imported != nil
+    }
+
     // MARK: One run
 
-    func execute(_ queued: TrainingRun) async {
+    /// Runs a queued run if this replica can take the retrain lease; false when another replica holds it.
+    @discardableResult
+    func execute(_ queued: TrainingRun) async -> Bool {
+        guard (try? await database.leases.acquire(LeaseName.retrain, holder: service.replicaID, for: leaseDuration)) == true else {
+            return false
+        }
+        await failOrphans()
+        let beat = heartbeat(queued.id)
+        await executeHoldingLease(queued)
+        beat.cancel()
+        await beat.value
+        try? await database.leases.release(LeaseName.retrain, holder: service.replicaID)
+        return true
+    }
+
+    private func executeHoldingLease(_ queued: TrainingRun) async {
         let id = queued.id
         do {
             _ = try await database.trainingRuns.transition(id: id, to: .running, decision: nil, error: nil)

@@ -1,4 +1,3 @@
-import GRDB
 import Synchronization
 
 /// Counters of the group-commit queue.
@@ -18,11 +17,11 @@ public struct GroupCommitStatistics: Sendable, Equatable, Codable {
     }
 }
 
-/// Group commit for request inserts.
+/// Group commit for request inserts, for either backend.
 ///
 /// Each caller enqueues its row and suspends. One drain task at a time takes everything queued (up to
-/// `maximumBatchSize`), writes it in one transaction, and resumes each caller only after that transaction has
-/// committed. Rows that arrive while a commit is in flight wait for the next one, so under load many requests share
+/// `maximumBatchSize`), hands it to the backend's `writeBatch` (SQLite: one transaction; PostgreSQL: one multi-row
+/// INSERT), and resumes each caller only after that batch has committed. Rows that arrive while a commit is in flight wait for the next one, so under load many requests share
 /// one commit (and one fsync), while a lone request is committed at once: no timer, no added latency when idle.
 final class InsertQueue: Sendable {
     private struct Job {
@@ -38,12 +37,16 @@ final class InsertQueue: Sendable {
         var statistics = GroupCommitStatistics()
     }
 
-    private let pool: DatabasePool
+    /// Writes one batch and returns one outcome per row, in order; a row the schema refuses fails alone. Returns only
+    /// once every accepted row is committed.
+    typealias BatchWriter = @Sendable ([PreparedRequest]) async throws -> [Result<InsertResult, any Error>]
+
+    private let writeBatch: BatchWriter
     private let maximumBatchSize: Int
     private let state = Mutex(State())
 
-    init(pool: DatabasePool, maximumBatchSize: Int) {
-        self.pool = pool
+    init(maximumBatchSize: Int, writeBatch: @escaping BatchWriter) {
+        self.writeBatch = writeBatch
         self.maximumBatchSize = maximumBatchSize
     }
 
@@ -89,10 +92,10 @@ final class InsertQueue: Sendable {
             let rows = next.batch.map(\.row)
             let outcomes: [Result<InsertResult, any Error>]
             do {
-                // A failing row (a CHECK, a missing key) aborts only its own statement; the others still commit.
-                outcomes = try await pool.write { db in
-                    rows.map { row in Result { try SQLiteRequestStore.insert(row, in: db) } }
-                }
+                let written = try await writeBatch(rows)
+                // Every caller must be resumed: a writer that lost track of a row fails the whole batch instead.
+                outcomes = written.count == rows.count ? written
+                    : Array(repeating: .failure(StorageError.invalidArgument("the batch writer returned \(written.count) outcomes for \(rows.count) rows")), count: rows.count)
             } catch {
                 outcomes = Array(repeating: .failure(error), count: rows.count)
             }
