@@ -51,6 +51,12 @@ enum MatrixWeight {
         }
     }
 
+    /// `bf16GemmOperand` from row `r0` on.
+    func bf16GemmOperand(fromRow r0: Int) -> (UnsafeRawPointer, f32: Bool)? {
+        guard let (b, f32) = bf16GemmOperand else { return nil }
+        return (b + r0 * cols * (f32 ? MemoryLayout<Float>.size : MemoryLayout<UInt16>.size), f32)
+    }
+
     var needsWidening: Bool {
         if case .frozen(let w) = self, w.format != .f32 { true } else { false }
     }
@@ -77,7 +83,8 @@ struct LoRAWeights {
 /// A frozen base weight is read in row blocks as F32 (BF16 widened, as `Linear.forward` does). When the batch has more
 /// rows than the weight has columns, the LoRA delta is folded into that F32 block (W + scale·B·A, one rank-r product
 /// per block) rather than added per row (scale·(x·Aᵀ)·Bᵀ, one rank-r product over R × out): same sum, fewer of the
-/// memory-bound rank-r updates. Backward folds it likewise into dx = dy · (W + scale·B·A) when R > out.
+/// memory-bound rank-r updates. Backward folds it likewise into dx = dy · (W + scale·B·A) when R > out. With
+/// `matmul_precision` bf16 nothing is folded: the base product runs on the BF16 GEMM from the weight as stored.
 struct LinearLayer {
     let weight: MatrixWeight
     let bias: VectorWeight?
@@ -118,7 +125,9 @@ struct LinearLayer {
                  loraU: UnsafeMutablePointer<Float>?, useLoRA: Bool, scratch: TrainScratch) {
         let n = outFeatures, k = inFeatures, t = scratch.times
         let lora = useLoRA ? self.lora : nil
-        let merged = (lora != nil && scratch.foldLoRA && R > k) ? lora : nil
+        // On the BF16 GEMM the base product runs at about twice sgemm's rate from the weight as stored, so the LoRA
+        // delta is added per row instead of folded into a widened F32 copy of the weight (which would need sgemm).
+        let merged = (lora != nil && scratch.foldLoRA && R > k && weight.bf16GemmOperand == nil) ? lora : nil
         t.time("linear") {
             if merged == nil, let (b, f32) = weight.bf16GemmOperand {
                 ck_gemm_bf16(x, Int64(k), b, Int64(k), Int32(CK_B_ROWS_N), f32 ? 1 : 0, y, Int64(n), Int64(R), Int64(n), Int64(k), accumulate ? 1 : 0)
@@ -146,7 +155,7 @@ struct LinearLayer {
     func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, rows R: Int, accumulate: Bool,
                   loraU: UnsafePointer<Float>?, scratch: TrainScratch) {
         let n = outFeatures, k = inFeatures, t = scratch.times
-        let merged = (lora != nil && scratch.foldLoRA && dx != nil && R > n) ? lora : nil
+        let merged = (lora != nil && scratch.foldLoRA && dx != nil && R > n && weight.bf16GemmOperand == nil) ? lora : nil
         t.time("linear") {
             if let dW = weight.grad {
                 Blas.gemmTN(m: n, n: k, k: R, a: dy, lda: n, b: x, ldb: k, beta: 1, c: dW, ldc: k)

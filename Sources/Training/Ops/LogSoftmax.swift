@@ -29,7 +29,7 @@ enum LogSoftmaxOp {
         guard N > 0 else { return }
         let (P, VB) = blocks(N: N, V: V, budget: blockBudget)
         let probs = scratch.get(.logits, P * VB)           // [P, VB] logits, then exp(logit − running max)
-        let wide = scratch.get(.headWiden, head.needsWidening ? VB * C : 1)
+        let wide = scratch.get(.headWiden, head.needsWidening && head.bf16GemmOperand == nil ? VB * C : 1)
         let runMax = scratch.get(.runMax, N)               // [N]
         let runSum = scratch.get(.runSum, N)               // [N]
         let rescale = scratch.get(.rescale, N)             // [N]
@@ -40,17 +40,27 @@ enum LogSoftmaxOp {
             var v0 = 0
             while v0 < V {
                 let vb = min(VB, V - v0)
-                let w = head.rowsF32(v0, vb, scratch: wide)     // [vb, C]
+                // With `matmul_precision` bf16 both products read the head as stored on the BF16 GEMM (no widening).
+                let bf16 = head.bf16GemmOperand(fromRow: v0)
+                let w = bf16 == nil ? head.rowsF32(v0, vb, scratch: wide) : UnsafePointer(wide)    // [vb, C]
                 var n0 = 0
                 while n0 < N {
                     let np = min(P, N - n0)
-                    Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: probs, ldc: vb)
+                    if let (b, f32) = bf16 {
+                        ck_gemm_bf16(h + n0 * C, Int64(C), b, Int64(C), Int32(CK_B_ROWS_N), f32 ? 1 : 0, probs, Int64(vb), Int64(np), Int64(vb), Int64(C), 0)
+                    } else {
+                        Blas.gemmNT(m: np, n: vb, k: C, a: h + n0 * C, lda: C, b: w, ldb: C, beta: 0, c: probs, ldc: vb)
+                    }
                     ck_logsoftmax_block_forward(probs, Int64(np), Int64(vb), Int64(v0), tg.baseAddress! + n0, runMax + n0, runSum + n0, logprobs + n0,
                                  expectation == nil ? nil : rescale + n0)
                     if let e = expectation {
                         // e ← e · rescale + exp(logits − max) · W_block
                         for i in 0..<np where rescale[n0 + i] != 1 { Blas.scale(e + (n0 + i) * C, by: rescale[n0 + i], count: C) }
-                        Blas.gemmNN(m: np, n: C, k: vb, a: probs, lda: vb, b: w, ldb: C, beta: 1, c: e + n0 * C, ldc: C)
+                        if let (b, f32) = bf16 {
+                            ck_gemm_bf16(probs, Int64(vb), b, Int64(C), Int32(CK_B_ROWS_K), f32 ? 1 : 0, e + n0 * C, Int64(C), Int64(np), Int64(C), Int64(vb), 1)
+                        } else {
+                            Blas.gemmNN(m: np, n: C, k: vb, a: probs, lda: vb, b: w, ldb: C, beta: 1, c: e + n0 * C, ldc: C)
+                        }
                     }
                     n0 += np
                 }
