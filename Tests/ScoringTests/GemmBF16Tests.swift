@@ -81,4 +81,52 @@ import Testing
         }
         #expect(run(1) == run(2))
     }
+
+    /// `ck_linear_bf16_dot` (batched decode on vdpbf16ps) against the same double reference, with bias and
+    /// accumulation, at both paths; a row's result does not depend on the batch around it or on the thread count.
+    @Test(arguments: [(1, 8, 32), (3, 9, 33), (8, 64, 896), (5, 130, 31), (12, 40, 100), (32, 300, 257), (2, 4, 0)])
+    func linearDotMatchesDoubleReferenceAndIsBatchInvariant(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var rng = SplitMix64(seed: UInt64(m * 7 + n * 3 + k))
+        let ldx = k + 2, ldy = n + 1
+        let x = rng.floats(m * ldx), wb = bf16Bits(rng.floats(max(1, n * k), scale: 0.5)), bias = rng.floats(n)
+        let y0 = rng.floats(m * ldy)
+        for accumulate in [false, true] {
+            var ref = y0.map(Double.init)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = 0.0
+                    for kk in 0..<k { s += bf16Round(x[i * ldx + kk]) * bf16Value(wb[j * k + kk]) }
+                    ref[i * ldy + j] = (accumulate ? ref[i * ldy + j] : 0) + s + Double(bias[j])
+                }
+            }
+            let tol = 1e-5 * Double(max(k, 1)) * 0.5 + 1e-5
+            var paths: [Int32] = [Int32(CK_ISA_SCALAR)]
+            if ck_isa_supported() == Int32(CK_ISA_AVX512) { paths.append(Int32(CK_ISA_AVX512)) }
+            for level in paths {
+                let (out, simd) = withISA(level) { () -> ([Float], Int32) in
+                    var out = y0
+                    ck_linear_bf16_dot(x, Int64(ldx), wb, bias, &out, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+                    return (out, ck_bf16_dot_supported())
+                }
+                for i in 0..<m { #expect(out[i * ldy + n] == y0[i * ldy + n], "padding written") }
+                let err = maxAbsDiff(out, ref)
+                #expect(err <= tol, "isa \(level) (vdpbf16ps: \(simd)) m=\(m) n=\(n) k=\(k) acc=\(accumulate): max |err| \(err) > \(tol)")
+                // Each row alone gives bit-for-bit the row of the batch, on one thread or two.
+                for i in 0..<m {
+                    for threads in [Int32(1), 2] {
+                        let alone = withISA(level) {
+                            withThreads(threads) { () -> [Float] in
+                                var row = Array(y0[(i * ldy)..<(i * ldy + n)])
+                                ck_linear_bf16_dot(Array(x[(i * ldx)..<(i * ldx + ldx)]), Int64(ldx), wb, bias, &row, Int64(n), 1, Int64(n), Int64(k),
+                                                   accumulate ? 1 : 0)
+                                return row
+                            }
+                        }
+                        #expect(alone == Array(out[(i * ldy)..<(i * ldy + n)]), "row \(i) of m=\(m) at isa \(level), \(threads) thread(s)")
+                    }
+                }
+            }
+        }
+    }
 }

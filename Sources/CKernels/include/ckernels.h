@@ -77,6 +77,11 @@ void ck_set_bf16_matmul(int on);
 int ck_set_bf16_matmul_thread(int on);
 /// Whether the bf16 products are requested and available on this thread.
 int ck_bf16_matmul(void);
+/// y[m, n] = (accumulate ? y : 0) + x[m, k] · W[n, k]ᵀ (+ bias[n]) with W bf16 and x rounded to bf16: the products of
+/// ck_gemm_bf16 for small m (batched decode), streaming W once without packing it. On vdpbf16ps where
+/// ck_bf16_dot_supported(), else in plain C. Results do not depend on the thread count.
+void ck_linear_bf16_dot(const float *x, int64_t ldx, const uint16_t *w, const float *bias, float *y, int64_t ldy,
+                        int64_t m, int64_t n, int64_t k, int accumulate);
 /// Layouts of ck_gemm_bf16's B operand.
 enum { CK_B_ROWS_N = 0, CK_B_ROWS_K = 1 };
 /// C[m, n] = (accumulate ? C : 0) + A[m, k] · B with A f32 (row stride lda) rounded to bf16 (nearest even), B bf16

@@ -41,6 +41,11 @@ public struct EngineBenchmark {
         public var stepMilliseconds: Double
         public var spread: Spread
         /// Bandwidth roof for this batch: one read of all weights per step at the run's best streaming read.
+        public var bandwidthRoofTokensPerSecond: Double
+        /// Compute roof: the step's FLOPs at the run's best product rate (the BF16 GEMM's where the products run on
+        /// vdpbf16ps, else sgemm's).
+        public var computeRoofTokensPerSecond: Double
+        /// The lower of the two: what this batch could reach at best.
         public var roofTokensPerSecond: Double
         public var ratioOfRoof: Double
         /// Weight bytes per second the fastest run of this figure streamed.
@@ -142,6 +147,9 @@ public struct EngineBenchmark {
         var rng = SplitMix64(seed: 3)
         let prompt = (0..<options.promptTokens).map { _ in Int(rng.next() % UInt64(V)) }
         let pf = Self.flops(config: options.config, tokens: prompt.count, past: 0)
+        // One decoded token's products (every weight matrix and the LM head once, attention over a single position): a
+        // lower bound on its work, so the compute roof derived from it is an upper bound.
+        let decodeFLOPs = Self.flops(config: options.config, tokens: 1, past: 0)
         // Roofs are measured before every run and once more at the end, and the best is kept: on a shared machine a
         // single measurement can land in a noisy moment, and a low roof would flatter the ratios.
         var sgemms: [Double] = [], bws: [Double] = [], bf16s: [Double] = []
@@ -204,13 +212,19 @@ public struct EngineBenchmark {
             var decodes: [DecodeFigure] = []
             for (bi, B) in options.batchSizes.enumerated() {
                 let d = Spread(decode[mi][bi])
-                let roof = bw * 1e9 / Double(model.weightBytes) * Double(B)
+                let bandwidthRoof = bw * 1e9 / Double(model.weightBytes) * Double(B)
+                // Decode products of BF16 weights run on vdpbf16ps with bf16 products; 8-bit and F32 ones on FMA.
+                let dotRate = format == .bf16 && MatmulPrecision.bf16Active && !bf16s.isEmpty ? bf16s.max()! : sgemm
+                let computeRoof = dotRate * 1e9 / decodeFLOPs
+                let roof = min(bandwidthRoof, computeRoof)
                 let bestGBps = d.max / Double(B) * Double(model.weightBytes) / 1e9
                 if bestGBps > bw { beaten = true }
                 decodes.append(DecodeFigure(batch: B, tokensPerSecond: d.median, stepMilliseconds: 1000 * Double(B) / d.median, spread: d,
+                                            bandwidthRoofTokensPerSecond: bandwidthRoof, computeRoofTokensPerSecond: computeRoof,
                                             roofTokensPerSecond: roof, ratioOfRoof: d.median / roof, bestWeightGBps: bestGBps))
-                log(String(format: "[%@] decode batch %d: %@ tokens/s; bandwidth roof %.1f tokens/s (%.0f MB of weights per step) → %.0f%%%@",
-                           format.rawValue, B, d.formatted(), roof, Double(model.weightBytes) / 1e6, 100 * d.median / roof,
+                log(String(format: "[%@] decode batch %d: %@ tokens/s; roofs: bandwidth %.1f tokens/s (%.0f MB of weights per step), compute %.1f (%.2f GFLOP a token at %.0f GFLOP/s) → %.0f%% of the lower%@",
+                           format.rawValue, B, d.formatted(), bandwidthRoof, Double(model.weightBytes) / 1e6, computeRoof, decodeFLOPs / 1e9,
+                           dotRate, 100 * d.median / roof,
                            bestGBps > bw ? String(format: " (its best run streamed %.1f GB/s, above the roof)", bestGBps) : ""))
             }
             figures.append(Figures(format: format.rawValue, weightBytes: model.weightBytes, prefillTokensPerSecond: p.median,

@@ -177,7 +177,12 @@ public enum Linear {
                 if let bias { addBias(bias, y: y, ldy: ldy, m: m, n: n) }
             }
         case .bf16(let b):
-            if m <= smallBatchRows {
+            if m <= smallBatchRows && ck_bf16_matmul() != 0 {
+                // Decode with `matmul_precision` bf16: x rounded to bf16 and multiplied with vdpbf16ps, so that a
+                // batch of sequences is bound by reading the weights, not by widening them (every m the same way,
+                // so a sequence's tokens do not depend on the batch it ran in).
+                ck_linear_bf16_dot(x, Int64(ldx), b.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
+            } else if m <= smallBatchRows {
                 // Decode: bandwidth-bound; the kernel reads each BF16 row once for all m inputs and widens in registers.
                 ck_linear_bf16(x, Int64(ldx), b.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
             } else if ck_bf16_matmul() != 0 {
