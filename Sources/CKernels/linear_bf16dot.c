@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define ROW_ALIGN 4
-#define PF_ROWS 4
+#define PF_ROWS 8
 #define CHUNKS_PER_THREAD 4
 #define PAR_MIN_BYTES (48 * 1024)
 
@@ -84,8 +84,10 @@ CK_AVX512BF16_DOT CK_INLINE void dot_block(const dot_ctx *c, int64_t i0, int64_t
 
 CK_AVX512BF16_DOT static void dot_rows(const dot_ctx *c, int64_t j0, int64_t j1) {
     const int64_t m = c->m;
-    const int64_t mch = m > 4 ? 8 : 4;
-    const int rn = mch == 8 ? 2 : 4;
+    // Blocks of 4 weight rows × up to 4 x rows: 8 loads feed 16 vdpbf16ps (2 × 8 would need 10). For m > 4 the
+    // block's rows are read again, from L1/L2, for each further group of 4 x rows.
+    const int64_t mch = 4;
+    const int rn = 4;
     int64_t j = j0;
     for (; j + rn <= j1; j += rn)
         for (int64_t i0 = 0; i0 < m; i0 += mch) {
