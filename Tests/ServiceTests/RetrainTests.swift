@@ -150,7 +150,8 @@ enum LearningModel {
     }
 
     /// The replay beside new corrections: the seed texts most like them (the look-alikes), then seed texts flagged on
-    /// the dimensions they flag (with their own severities), then a random sample; never the corrected texts themselves.
+    /// the dimensions they flag (with their own severities), then a few flagged on each other dimension, then a random
+    /// sample; never the corrected texts themselves.
     @Test func theReplayHoldsTheLookAlikesAndTheCorrectedDimensionsOwnTexts() async throws {
         func line(_ text: String, commercial: Int = 100, bias: Int = 100) -> String {
             var scores = Dimension.allCases.map { "\"\($0.key)\": 100" }
@@ -170,7 +171,9 @@ enum LearningModel {
             c.seedCorpusPath = seedFile.path
             c.retrainReplaySimilar = 1
             c.retrainReplayPerDimension = 3
+            c.retrainReplayOtherDimensions = 2
             c.retrainReplaySeed = 5
+            c.retrainReplaySeedMax = 5
             c.retrainHeldOutFraction = 0.001  // every ad is a training correction
         }
         defer { Task { await t.close() } }
@@ -190,10 +193,11 @@ enum LearningModel {
             // The look-alike is replayed on its label; the dimension's texts and the random sample are anchors.
             #expect(inputs.replay.map(\.text) == [lookAlike])
             let replayed = inputs.replay.map(\.text) + inputs.anchor.map(\.text)
-            #expect(replayed.count == 1 + 3 + 5, "\(replayed)")
-            // Commercial is the only dimension the corrections flag: all three of its seed texts, and no insult
-            // beyond what the random sample happens to draw.
+            #expect(replayed.count == 11, "look-alike 1, commercial 3, bias 2, random 5: \(replayed)")
+            // Commercial is the only dimension the corrections flag: all three of its seed texts; then two carriers of
+            // bias, the only other dimension the seed corpus flags.
             #expect(Set(replayed[1..<4]) == Set(spam), "\(replayed)")
+            #expect(replayed[4..<6].allSatisfy { insults.contains($0) }, "\(replayed)")
             #expect(Set(replayed).count == replayed.count)
             #expect(!replayed.contains { ads.contains($0) })
         }
@@ -215,8 +219,10 @@ enum LearningModel {
                 c.retrainConfigPath = configFile.path
                 c.seedCorpusPath = seedFile.path
                 c.retrainReplaySeed = 6
+                c.retrainReplaySeedMax = 6
                 c.retrainReplaySimilar = 0
                 c.retrainReplayPerDimension = 0
+                c.retrainReplayOtherDimensions = 0
                 c.retrainHeldOutFraction = 0.25
             }
             try await t.application.test(.router) { client in
@@ -371,4 +377,15 @@ func number(_ v: JSONValue?) -> Double? {
             }
         }
     }
+}
+
+/// The random anchor sample grows with the share of new corrections that flag something (`retrain_replay_seed_max`):
+/// a batch of nothing but violations gets the most anchors, a batch of benign corrections the base sample.
+@Test func theAnchorSampleGrowsWithTheShareOfViolatingCorrections() {
+    #expect(RetrainData.anchorCount(base: 200, max: 1000, violating: 0, of: 500) == 200)
+    #expect(RetrainData.anchorCount(base: 200, max: 1000, violating: 60, of: 500) == 296)
+    #expect(RetrainData.anchorCount(base: 200, max: 1000, violating: 150, of: 150) == 1000)
+    #expect(RetrainData.anchorCount(base: 200, max: 1000, violating: 0, of: 0) == 200)
+    #expect(RetrainData.anchorCount(base: 200, max: 100, violating: 10, of: 10) == 200, "a max below the base changes nothing")
+    #expect(RetrainData.anchorCount(base: 0, max: 10, violating: 1, of: 4) == 3)
 }

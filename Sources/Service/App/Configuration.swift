@@ -73,12 +73,20 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     /// Replay per run: at most this many older human labels, and this many seed-corpus lines.
     public var retrainReplayHuman = 200
     public var retrainReplaySeed = 200
+    /// The random anchor sample grows with the share of new corrections that flag something, up to this many: a batch of
+    /// nothing but violations (a domain whose every text breaks one rule) has no in-domain negative to hold the rest of
+    /// what the model knows, and more anchors do that (docs/LEARNING-LOOP.md). Not below `retrain_replay_seed`.
+    public var retrainReplaySeedMax = 1000
     /// Seed-corpus lines most like the new corrections (`ReplaySelection`), replayed beside the random sample: the
     /// look-alikes a new domain is confused with, with their own labels.
     public var retrainReplaySimilar = 400
     /// For each dimension the new corrections flag, this many seed-corpus lines flagged on it (with their own
     /// severities), so a new context for a dimension does not move what the model knows of it.
     public var retrainReplayPerDimension = 150
+    /// For each dimension the new corrections do not flag, this many seed-corpus lines flagged on it, as anchors: what
+    /// the model knows of the dimensions a run does not teach (personal data read from the evidence line, say) is held
+    /// by its own answers on texts that carry them, not only by a random sample where they are rare.
+    public var retrainReplayOtherDimensions = 50
     /// Labelled JSONL the replay sample is drawn from (the project's seed corpus); empty or missing = none.
     public var seedCorpusPath = "data/corpus-v2/train.jsonl"
     /// Labelled JSONL of texts outside the corrections (the seed corpus's validation split): a fixed sample of it is
@@ -125,8 +133,10 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("retrain_held_out_fraction", \.retrainHeldOutFraction),
         ConfigurationKey("retrain_replay_human", \.retrainReplayHuman),
         ConfigurationKey("retrain_replay_seed", \.retrainReplaySeed),
+        ConfigurationKey("retrain_replay_seed_max", \.retrainReplaySeedMax),
         ConfigurationKey("retrain_replay_similar", \.retrainReplaySimilar),
         ConfigurationKey("retrain_replay_per_dimension", \.retrainReplayPerDimension),
+        ConfigurationKey("retrain_replay_other_dimensions", \.retrainReplayOtherDimensions),
         ConfigurationKey("seed_corpus_path", \.seedCorpusPath),
         ConfigurationKey("retrain_control_path", \.retrainControlPath),
         ConfigurationKey("retrain_config_path", \.retrainConfigPath),
@@ -185,8 +195,8 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         _ = try verdictPolicy()
         guard rateLimitPerSecond > 0, rateLimitBurst >= 1 else { throw ConfigurationError(message: "rate limits must be positive") }
         if retrainSchedule != "off" { _ = try CronSchedule(retrainSchedule) }
-        guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainReplaySimilar >= 0,
-              retrainReplayPerDimension >= 0, retrainMaxYieldSeconds >= 0 else {
+        guard retrainMinCorrections >= 0, retrainReplayHuman >= 0, retrainReplaySeed >= 0, retrainReplaySeedMax >= 0, retrainReplaySimilar >= 0,
+              retrainReplayPerDimension >= 0, retrainReplayOtherDimensions >= 0, retrainMaxYieldSeconds >= 0 else {
             throw ConfigurationError(message: "retrain_min_corrections, retrain_replay_* and retrain_max_yield_seconds must not be negative")
         }
         if !databaseURL.isEmpty {

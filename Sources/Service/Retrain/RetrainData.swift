@@ -20,7 +20,10 @@ public enum RetrainData {
         var rng = SplitMix64(seed: UInt64(runID) &* 0x9E37_79B9)
         let older = Array(train.filter { $0.correction.id <= since }.shuffled(using: &rng).prefix(cfg.retrainReplayHuman))
         var seed: [ScoringExample] = [], lookAlikes: [ScoringExample] = []
-        let wantSeed = cfg.retrainReplaySeed + cfg.retrainReplaySimilar + cfg.retrainReplayPerDimension
+        let anchors = anchorCount(base: cfg.retrainReplaySeed, max: cfg.retrainReplaySeedMax,
+                                  violating: fresh.filter { r in Dimension.allCases.contains { r.correction.scores[$0] < 100 } }.count,
+                                  of: fresh.count)
+        let wantSeed = anchors + cfg.retrainReplaySimilar + cfg.retrainReplayPerDimension + cfg.retrainReplayOtherDimensions
         if wantSeed > 0, !cfg.seedCorpusPath.isEmpty, FileManager.default.fileExists(atPath: cfg.seedCorpusPath) {
             let lines = try ScoringExample.loadJSONL(URL(fileURLWithPath: cfg.seedCorpusPath))
             // 1. The seed texts most like the new corrections, with their own labels: the look-alikes the domain is
@@ -37,13 +40,26 @@ public enum RetrainData {
                 let carriers = lines.indices.filter { !taken.contains($0) && lines[$0].reference.scores[d] < 100 }.shuffled(using: &rng)
                 for i in carriers.prefix(cfg.retrainReplayPerDimension) where taken.insert(i).inserted { picked.append(i) }
             }
+            //    And for every other dimension a few texts that carry it: a run must not move what it does not teach.
+            for d in Dimension.allCases where !flagged.contains(d) {
+                let carriers = lines.indices.filter { !taken.contains($0) && lines[$0].reference.scores[d] < 100 }.shuffled(using: &rng)
+                for i in carriers.prefix(cfg.retrainReplayOtherDimensions) where taken.insert(i).inserted { picked.append(i) }
+            }
             // 3. A random sample of the rest.
-            picked += lines.indices.filter { !taken.contains($0) }.shuffled(using: &rng).prefix(cfg.retrainReplaySeed)
+            picked += lines.indices.filter { !taken.contains($0) }.shuffled(using: &rng).prefix(anchors)
             seed = picked.map { lines[$0] }
         }
         let inputs = RetrainInputs(corrections: try fresh.map(example), replay: try older.map(example) + lookAlikes,
                                    heldOut: try held.map(example), control: try control(cfg), anchor: seed)
         return (inputs, maxID)
+    }
+
+    /// Size of the random anchor sample: `base`, growing linearly with the share of the new corrections that flag
+    /// something to `max` when all of them do (never below `base`).
+    public static func anchorCount(base: Int, max top: Int, violating: Int, of total: Int) -> Int {
+        guard total > 0, top > base else { return base }
+        let share = Double(min(violating, total)) / Double(total)
+        return base + Int((Double(top - base) * share).rounded())
     }
 
     /// The gate's two sets alone: every held-out correction (oldest first) and the control set.
