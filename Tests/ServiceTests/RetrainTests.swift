@@ -68,7 +68,9 @@ enum LearningModel {
     }
 
     @Test func aBetterCandidateGoesLiveAndAWorseOneIsRefused() async throws {
-        let t = try await makeApp()
+        // More SFT epochs than the shared settings: with 12, the random model learned all nine scores of "100" only in
+        // about 12 runs of 13 (which texts train and which are held out follows the random request ids).
+        let t = try await makeApp(configJSON: LearningModel.retrainConfig.replacingOccurrences(of: #""sft_epochs": 12"#, with: #""sft_epochs": 30"#))
         defer { Task { await t.close() } }
         try await t.application.test(.router) { client in
             // Round 1: every text is fine (all 100). The random base model answers noise, so the candidate must win.
