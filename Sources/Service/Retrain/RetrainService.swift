@@ -150,9 +150,10 @@ public struct RetrainService: Service {
         }
     }
 
-    /// While a run executes: renews the lease every third of its duration, and stops the run when the lease is lost
-    /// or the run was cancelled on another replica (the cancel endpoint of any replica marks it in the database).
-    private func heartbeat(_ id: Int64) -> Task<Void, Never> {
+    /// While a run or an import's evaluation executes: renews the retrain lease every third of its duration. For a run
+    /// (`run` set) it also stops the run when the lease is lost or the run was cancelled on another replica (the cancel
+    /// endpoint of any replica marks it in the database); an evaluation only logs a failed renewal.
+    private func leaseRenewal(run id: Int64? = nil) -> Task<Void, Never> {
         let database = database, holder = service.replicaID, coordinator = service.retrain, lease = leaseDuration
         let logger = logger
         return Task {
@@ -160,7 +161,12 @@ public struct RetrainService: Service {
                 try? await Task.sleep(for: lease / 3)
                 if Task.isCancelled { return }
                 do {
-                    guard try await database.leases.acquire(LeaseName.retrain, holder: holder, for: lease) else {
+                    let held = try await database.leases.acquire(LeaseName.retrain, holder: holder, for: lease)
+                    guard let id else {
+                        if !held { logger.warning("could not renew the retrain lease during an import's evaluation") }
+                        continue
+                    }
+                    guard held else {
                         logger.error("retrain lease lost to another replica; stopping the run", metadata: ["run": "\(id)"])
                         coordinator.requestCancel(id)
                         return
@@ -169,21 +175,7 @@ public struct RetrainService: Service {
                         coordinator.requestCancel(id)
                     }
                 } catch {
-                    logger.warning("could not renew the retrain lease", metadata: ["run": "\(id)", "error": "\(error)"])
-                }
-            }
-        }
-    }
-
-    /// Renews the retrain lease every third of its duration while an import is evaluated.
-    private func leaseRenewal() -> Task<Void, Never> {
-        let database = database, holder = service.replicaID, lease = leaseDuration, logger = logger
-        return Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: lease / 3)
-                if Task.isCancelled { return }
-                if (try? await database.leases.acquire(LeaseName.retrain, holder: holder, for: lease)) != true {
-                    logger.warning("could not renew the retrain lease during an import's evaluation")
+                    logger.warning("could not renew the retrain lease", metadata: ["run": "\(id.map(String.init) ?? "import evaluation")", "error": "\(error)"])
                 }
             }
         }
@@ -219,7 +211,7 @@ public struct RetrainService: Service {
             return false
         }
         await failOrphans()
-        let beat = heartbeat(queued.id)
+        let beat = leaseRenewal(run: queued.id)
         await executeHoldingLease(queued)
         beat.cancel()
         await beat.value
