@@ -73,6 +73,14 @@ public struct AnswerConstraint: Sendable, Equatable {
         return grammar.automaton.phase[Int(s)] == .reasoning ? grammar.reasoningBans[Int(s)] : []
     }
 
+    /// In the free reasoning, while `quotes` constrains (inside a quote, or mid-character): every token whose bytes both
+    /// the format and the quote guard accept; nil otherwise (then use `allowedTokens` / `disallowedTokens`).
+    public func groundedTokens(_ grammar: AnswerGrammar, quotes: QuoteGuard) -> [Int]? {
+        let s = current(grammar)
+        guard !isForced, grammar.automaton.phase[Int(s)] == .reasoning, quotes.isConstraining else { return nil }
+        return grammar.acceptedTokens(from: s, quotes: quotes)
+    }
+
     /// Whether `token` may come next (for samplers that draw first and check after).
     public func isAllowed(token: Int, grammar: AnswerGrammar) -> Bool {
         let s = current(grammar)

@@ -39,6 +39,8 @@ public final class AnswerGrammar: Sendable {
     let sortedEOS: [Int]
     /// Tokens banned in each reasoning state (indexed by state id; empty for other states).
     let reasoningBans: [[Int]]
+    /// Ordinary tokens whose bytes contain `“` (the ones a `QuoteGuard` may have to refuse outside a quote).
+    let openQuoteTokens: [Int]
 
     /// - Parameters:
     ///   - tokenBytes: the raw bytes of each token id (special tokens: their text, which is ignored).
@@ -95,6 +97,10 @@ public final class AnswerGrammar: Sendable {
             bans[Int(s)] = specials + candidates.filter { automaton.run($0.bytes, from: s) == AnswerAutomaton.reject }.map(\.id)
         }
         self.reasoningBans = bans
+        let open: [UInt8] = [0xE2, 0x80, 0x9C]
+        self.openQuoteTokens = ordinary.filter { t in
+            t.bytes.count >= 3 && (0...(t.bytes.count - 3)).contains { t.bytes[$0..<($0 + 3)].elementsEqual(open) }
+        }.map(\.id)
     }
 
     /// The raw bytes of a token.
@@ -127,6 +133,29 @@ public final class AnswerGrammar: Sendable {
                     stack[top] = (c, a.step(s, b))
                     top += 1
                 }
+            }
+        }
+        return out
+    }
+
+    /// Every ordinary token whose whole byte string both the automaton (from `state`) and `quotes` accept: a
+    /// depth-first walk over the trie that prunes a branch at the first byte either refuses. Call it only while
+    /// `quotes.isConstraining` (inside a quote few branches survive; outside one the walk would visit the whole trie).
+    func acceptedTokens(from state: Int32, quotes: QuoteGuard) -> [Int] {
+        var out: [Int] = []
+        let a = automaton
+        let t = trie
+        var stack: [(node: Int32, state: Int32, quotes: QuoteGuard)] = [(0, state, quotes)]
+        while let (node, s, q) = stack.popLast() {
+            let lo = Int(t.firstToken[Int(node)]), hi = Int(t.firstToken[Int(node) + 1])
+            if node != 0, lo < hi { for k in lo..<hi { out.append(Int(t.tokenIDs[k])) } }
+            for c in Int(t.firstChild[Int(node)])..<Int(t.firstChild[Int(node) + 1]) {
+                let b = t.edgeByte[c]
+                let next = a.step(s, b)
+                if next == AnswerAutomaton.reject { continue }
+                var g = q
+                guard g.feed(b) else { continue }
+                stack.append((Int32(c), next, g))
             }
         }
         return out

@@ -2,28 +2,47 @@ import Foundation
 
 /// Binds the answer grammar to the generator's `TokenConstraint` interface, and steers to the answer in time: when
 /// the tokens left are only just enough to write a full answer, the reasoning is closed and the answer is forced.
+/// With `quotes`, the reasoning's quotes are held to the text and evidence the model was shown (`QuoteGuard`): inside
+/// `“…”` only tokens that continue a run of a source are allowed, and outside one a token that would open a quote
+/// with something else is masked.
 public struct ScoreConstraint: TokenConstraint {
     public let grammar: AnswerGrammar
     public private(set) var state: AnswerConstraint
+    public private(set) var quotes: QuoteGuard?
     /// Tokens needed to write `</reasoning>`, the answer with nine three-digit scores and `</answer>`, plus a margin.
     public let answerReserve: Int
 
-    public init(grammar: AnswerGrammar, answerReserve: Int) {
+    public init(grammar: AnswerGrammar, answerReserve: Int, quotes: QuoteGuard? = nil) {
         self.grammar = grammar
         state = AnswerConstraint(grammar)
         self.answerReserve = answerReserve
+        self.quotes = quotes
     }
 
     /// Enough tokens for the longest forced answer even if every token carried a single byte, so a well-formed
     /// answer is guaranteed whatever the model prefers.
     public static let guaranteedAnswerReserve = AnswerFormat.maxForcedAnswerBytes + 1
 
-    public mutating func allowedTokens() -> [Int]? { state.allowedTokens(grammar) }
+    public mutating func allowedTokens() -> [Int]? {
+        if let quotes, let grounded = state.groundedTokens(grammar, quotes: quotes), !grounded.isEmpty { return grounded }
+        return state.allowedTokens(grammar)
+    }
 
-    public func disallowedTokens() -> [Int] { state.disallowedTokens(grammar) }
+    public func disallowedTokens() -> [Int] {
+        var banned = state.disallowedTokens(grammar)
+        // Free reasoning: a token that opens a quote must go on with what a source holds (or end right after `“`).
+        if let quotes, !quotes.isConstraining, state.phase == .reasoning, !state.isForced {
+            banned += grammar.openQuoteTokens.filter { !quotes.allows(grammar.bytes(of: $0)) }
+        }
+        return banned
+    }
 
     public mutating func advance(token: Int, probability: Float) {
+        let reasoning = state.phase == .reasoning && !state.isForced
         state.advance(token: token, probability: probability, grammar: grammar)
+        if reasoning, quotes != nil, token >= 0, token < grammar.vocabularySize, !grammar.isSpecial[token] {
+            quotes?.feed(grammar.bytes(of: token))
+        }
     }
 
     public var isComplete: Bool { state.isComplete }

@@ -20,6 +20,9 @@ public struct ScorerOptions: Sendable {
     public var prefillChunk = 256
     /// Greedy by default: the same text gets the same scores.
     public var sampling = SamplingParameters.greedy()
+    /// Hold the reasoning's quotes to the text (and its evidence line) while decoding (`QuoteGuard`): a span between
+    /// “ and ” can only be one that occurs there.
+    public var groundQuotes = true
     public init() {}
 }
 
@@ -121,6 +124,8 @@ public final class Scorer: @unchecked Sendable {
         let ids: [Int]
         let enqueued: Double
         let continuation: CheckedContinuation<ScoreResult, Error>
+        /// What the reasoning may quote (the window's text and the evidence line it was shown); nil = quotes are free.
+        let quoteSources: [String]?
         /// The adapter fixed at enqueue time (all windows of one text share it); nil = the one active at admission.
         let adapter: AdapterChoice?
     }
@@ -209,7 +214,7 @@ public final class Scorer: @unchecked Sendable {
         guard !text.isEmpty else { throw ScorerError.emptyText }
         let ids = promptIDs(for: text)
         if ids.count <= windowLimit {
-            var result = try await enqueue(ids, adapter: nil, checkCapacity: true)
+            var result = try await enqueue(ids, quoting: text, adapter: nil, checkCapacity: true)
             let span = TextSpan(start: 0, end: text.unicodeScalars.count)
             result.windows = [WindowResult(span: span, scores: result.scores, confidence: result.confidence, reasoning: result.reasoning,
                                            formatOK: result.formatOK, promptTokens: result.promptTokens,
@@ -219,10 +224,13 @@ public final class Scorer: @unchecked Sendable {
         }
         let spans = windows(for: text)
         var windowIDs: [[Int]] = []
+        var windowTexts: [String] = []
         for span in spans {
-            let w = promptIDs(for: text.scalarSlice(span))
+            let windowText = text.scalarSlice(span)
+            let w = promptIDs(for: windowText)
             guard w.count <= promptLimit else { throw ScorerError.textTooLong(tokens: w.count, limit: promptLimit) }
             windowIDs.append(w)
+            windowTexts.append(windowText)
         }
         // One capacity check for the whole text, then all its windows queue together on one adapter.
         let (full, alive, adapter) = admissionSnapshot()
@@ -230,7 +238,8 @@ public final class Scorer: @unchecked Sendable {
         guard !full else { throw ScorerError.queueFull(capacity: options.queueCapacity) }
         let results = try await withThrowingTaskGroup(of: (Int, ScoreResult).self) { group in
             for (i, w) in windowIDs.enumerated() {
-                group.addTask { (i, try await self.enqueue(w, adapter: .fixed(adapter), checkCapacity: false)) }
+                let windowText = windowTexts[i]
+                group.addTask { (i, try await self.enqueue(w, quoting: windowText, adapter: .fixed(adapter), checkCapacity: false)) }
             }
             var out = [ScoreResult?](repeating: nil, count: windowIDs.count)
             for try await (i, r) in group { out[i] = r }
@@ -289,7 +298,14 @@ public final class Scorer: @unchecked Sendable {
         return (pending.count >= options.queueCapacity, running, activeAdapter)
     }
 
-    private func enqueue(_ ids: [Int], adapter: AdapterChoice?, checkCapacity: Bool) async throws -> ScoreResult {
+    /// What a reasoning about `text` may quote: the text, and the evidence line when the prompt shows one.
+    private func quoteSources(for text: String) -> [String]? {
+        guard options.groundQuotes else { return nil }
+        return prompt.evidence ? [text, EvidenceFinder.promptLine(EvidenceFinder.find(in: text))] : [text]
+    }
+
+    private func enqueue(_ ids: [Int], quoting text: String, adapter: AdapterChoice?, checkCapacity: Bool) async throws -> ScoreResult {
+        let sources = quoteSources(for: text)
         guard ids.count <= promptLimit else { throw ScorerError.textTooLong(tokens: ids.count, limit: promptLimit) }
         let enqueued = Monotonic.seconds()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScoreResult, Error>) in
@@ -299,7 +315,7 @@ public final class Scorer: @unchecked Sendable {
             if checkCapacity, pending.count >= options.queueCapacity {
                 c.resume(throwing: ScorerError.queueFull(capacity: options.queueCapacity)); return
             }
-            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, adapter: adapter))
+            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, quoteSources: sources, adapter: adapter))
             cond.signal()
         }
     }
@@ -382,7 +398,9 @@ public final class Scorer: @unchecked Sendable {
         }
         sequences.append(Sequence(continuation: p.continuation, adapter: adapter, cache: cache, enqueued: p.enqueued, admitted: now,
                                   promptTokens: p.ids.count, remainingPrompt: p.ids[start...],
-                                  constraint: ScoreConstraint(grammar: grammar, answerReserve: answerReserve), seed: options.sampling.seed))
+                                  constraint: ScoreConstraint(grammar: grammar, answerReserve: answerReserve,
+                                                              quotes: p.quoteSources.map { QuoteGuard(sources: $0) }),
+                                  seed: options.sampling.seed))
     }
 
     private func step(queueDepth: Int, observer: (@Sendable (ScorerStep) -> Void)?) {

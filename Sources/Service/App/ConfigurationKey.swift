@@ -64,6 +64,17 @@ extension Int: ConfigurationValue {
     static var expectation: String { "an integer" }
 }
 
+extension Bool: ConfigurationValue {
+    init?(configurationText: String) {
+        switch configurationText.lowercased() {
+        case "true", "1", "yes", "on": self = true
+        case "false", "0", "no", "off": self = false
+        default: return nil
+        }
+    }
+    static var expectation: String { "true or false" }
+}
+
 extension Double: ConfigurationValue {
     init?(configurationText: String) { self.init(configurationText) }
     static var expectation: String { "a number" }

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import Scoring
+
+/// The quote guard: what it lets through byte by byte, the grammar's grounded token walk against a brute-force
+/// reference on the real Qwen2 vocabulary, and decoding under `ScoreConstraint` with a random policy.
+@Suite struct QuoteGuardTests {
+    static let text = "兼职刷单，日结300，加微信abc123"
+    static let line = "线索：敏感词(诈骗:刷单)；联系账号(微信abc123)"
+
+    func fed(_ s: String, sources: [String] = [text, line]) -> (QuoteGuard, Bool) {
+        var g = QuoteGuard(sources: sources)
+        let ok = g.feed(Array(s.utf8))
+        return (g, ok)
+    }
+
+    @Test func quotesOfTheTextOrTheEvidenceLinePassAndOthersDoNot() {
+        let good = ["该文本招揽“刷单”兼职，并留有“加微信abc123”。", "线索提示“诈骗:刷单”。", "文中“日结300”属于招揽。"]
+        for s in good { let ok = fed(s).1; #expect(ok, "\(s)") }
+        // Not in the text; across the end of the text into the evidence line; an empty quote (`”` right after `“` is
+        // read as a character, and the text has none).
+        for s in ["该评论涉及“老年人”这一群体。", "“abc123线索", "“”"] { let ok = fed(s).1; #expect(!ok, "\(s)") }
+        // Outside quotes anything goes, and a closed quote leaves the guard free again.
+        let (g, ok) = fed("“刷单”之后随便写什么都可以")
+        #expect(ok && !g.inQuote && !g.isConstraining)
+    }
+
+    @Test func aRefusedByteIsSkippedAndCounted() {
+        var g = QuoteGuard(sources: [Self.text])
+        let opened = g.feed(Array("“刷".utf8))
+        #expect(opened)
+        let wrong = g.feed(Array("x".utf8))  // 刷x is not in the text: the byte is refused and skipped
+        #expect(!wrong && g.violations >= 1)
+        let goesOn = g.feed(Array("单”".utf8))  // the quote goes on from 刷 and closes
+        #expect(goesOn && !g.inQuote)
+    }
+
+    @Test func charactersSplitAcrossTokensAreHeldUntilComplete() {
+        var g = QuoteGuard(sources: [Self.text])
+        let open = Array("“".utf8)
+        let first = g.feed(open[0..<2])
+        #expect(first && g.isConstraining && !g.inQuote)  // mid-character: the decoder must use the grounded walk
+        let rest = g.feed(open[2...])
+        #expect(rest && g.inQuote)
+        let shua = Array("刷".utf8)
+        #expect(g.allows(shua[0..<1]))
+        #expect(!g.allows(Array("天".utf8)[0..<3]))
+        let a = g.feed(shua[0..<1]), b = g.feed(shua[1...])
+        #expect(a && b)
+        #expect(g.allows(Array("单”".utf8)))
+        // `allows` leaves the state alone.
+        #expect(g.inQuote && g.violations == 0)
+    }
+
+    @Test func theGroundedWalkEqualsBruteForceOnTheRealVocabulary() throws {
+        let v = Qwen2Vocabulary.shared
+        let grammar = v.grammar
+        let a = grammar.automaton
+        let reasoning = a.reasoningStates[0]
+        for prefix in ["“", "“刷", "“加微信", "“abc", "“诈骗:", "“日结300", "，“", "“300，"] {
+            var g = QuoteGuard(sources: [Self.text, Self.line])
+            let ok = g.feed(Array(prefix.utf8))
+            #expect(ok, "prefix \(prefix)")
+            let walked = Set(grammar.acceptedTokens(from: reasoning, quotes: g))
+            var brute = Set<Int>()
+            for t in 0..<grammar.vocabularySize where !grammar.isSpecial[t] {
+                let bytes = grammar.bytes(of: t)
+                if bytes.isEmpty || a.run(bytes, from: reasoning) == AnswerAutomaton.reject { continue }
+                if g.allows(bytes) { brute.insert(t) }
+            }
+            #expect(walked == brute, "prefix \(prefix): \(walked.count) walked, \(brute.count) by brute force")
+            #expect(!brute.isEmpty)
+            // Every allowed token keeps the quote inside a source or closes it.
+            for t in walked { var c = g; let ok = c.feed(grammar.bytes(of: t)); #expect(ok) }
+        }
+    }
+
+    @Test func decodingWithARandomPolicyOnlyEverQuotesTheSources() throws {
+        let guarded = Self.decodeRandomly(guarded: true)
+        #expect(guarded.quotes > 20, "the policy must actually quote for the check to mean anything")
+        #expect(guarded.ungrounded.isEmpty, "\(guarded.ungrounded.prefix(5))")
+        #expect(guarded.violations == 0 && guarded.unfinished == 0)
+        // The same policy without the guard quotes what it likes: the check above can fail.
+        let free = Self.decodeRandomly(guarded: false)
+        #expect(!free.ungrounded.isEmpty)
+    }
+
+    /// 40 answers from a policy that opens quotes half the time it may and otherwise writes pieces of the text and
+    /// other words, under `ScoreConstraint` (with or without the quote guard), the answer forced after 120 tokens.
+    static func decodeRandomly(guarded: Bool) -> (quotes: Int, ungrounded: [String], violations: Int, unfinished: Int) {
+        let v = Qwen2Vocabulary.shared
+        let grammar = v.grammar
+        let words = ["该", "文本", "招揽", "刷", "单", "兼职", "涉及", "日结", "微信", "老年人", "天气", "”", "，", "。"]
+        let pieces = words.compactMap { v.idByBytes[Array($0.utf8)] }
+        var rng = SeededRandom(state: 7)
+        var quotes = 0, violations = 0, unfinished = 0
+        var ungrounded: [String] = []
+        for _ in 0..<40 {
+            var c = ScoreConstraint(grammar: grammar, answerReserve: ScoreConstraint.guaranteedAnswerReserve,
+                                    quotes: guarded ? QuoteGuard(sources: [text, line]) : nil)
+            var out: [Int] = []
+            for step in 0..<400 where !c.isComplete {
+                c.budgetNearlyExhausted(remaining: step >= 120 ? ScoreConstraint.guaranteedAnswerReserve : 400 - step)
+                let token: Int
+                if let allowed = c.allowedTokens() {
+                    token = allowed.randomElement(using: &rng) ?? pieces[0]
+                } else {
+                    let banned = Set(c.disallowedTokens())
+                    let pool = Bool.random(using: &rng) ? grammar.openQuoteTokens : pieces
+                    token = pool.filter { !banned.contains($0) }.randomElement(using: &rng) ?? pieces[0]
+                }
+                c.advance(token: token, probability: 1)
+                out.append(token)
+            }
+            if !c.isComplete { unfinished += 1 }
+            violations += c.quotes?.violations ?? 0
+            let written = String(decoding: out.flatMap { grammar.bytes(of: $0) }, as: UTF8.self)
+            guard let r = written.range(of: "<reasoning>"), let e = written.range(of: "</reasoning>") else { unfinished += 1; continue }
+            for quote in closedQuotes(in: String(written[r.upperBound..<e.lowerBound])) {
+                quotes += 1
+                if !text.contains(quote) && !line.contains(quote) { ungrounded.append(quote) }
+            }
+        }
+        return (quotes, ungrounded, violations, unfinished)
+    }
+
+    /// The spans between “ and the next ”, exactly as written (no trimming).
+    static func closedQuotes(in s: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(s)
+        while let a = rest.firstIndex(of: "“") {
+            let after = rest.index(after: a)
+            guard let b = rest[after...].firstIndex(of: "”") else { break }
+            out.append(String(rest[after..<b]))
+            rest = rest[rest.index(after: b)...]
+        }
+        return out
+    }
+}
