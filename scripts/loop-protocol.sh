@@ -3,7 +3,8 @@
 # server (default model, empty database) scores the domain's texts and control texts, reviewers' corrections for part
 # of the domain go in through the API, one retrain runs, and the never-corrected texts and the controls are scored
 # again. One table at the end (`safety-server demo protocol-table`).
-#   DOMAINS: which of ads, flames-bias, flames-harm (default: all three)
+#   DOMAINS: which of ads, flames-bias, flames-harm, political, misinformation (default: the first three; the last two
+#            are texts written for the project on dimensions public data leaves empty, data/loop-domains/generated.jsonl)
 #   RETRAIN_CONFIG: a retrain configuration JSON (keys of RetrainConfig) for every run; empty = the service's defaults
 #   OUT: where the per-domain JSON reports and server logs go (default: a temporary folder, removed)
 set -euo pipefail
@@ -27,6 +28,8 @@ for domain in $DOMAINS; do
     ads)          data=data/corpus-v2/holdout-ADDetector4J.jsonl; args="--source ADDetector4J --corrections 500 --eval 500" ;;
     flames-bias)  data=data/loop-domains/flames.jsonl; args="--source flames-bias --corrections 150 --eval 99" ;;
     flames-harm)  data=data/loop-domains/flames.jsonl; args="--source flames-harm --corrections 110 --eval 71" ;;
+    political)    data=data/loop-domains/generated.jsonl; args="--source generated-political --corrections 350 --eval 216" ;;
+    misinformation) data=data/loop-domains/generated.jsonl; args="--source generated-misinformation --corrections 380 --eval 230" ;;
     *) echo "unknown domain $domain"; exit 1 ;;
   esac
   db="$WORK/$domain"; mkdir -p "$db"

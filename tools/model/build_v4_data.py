@@ -1,0 +1,133 @@
+"""Stage-4 training data for default model v4: the personal-data decision follows the evidence line, not the words.
+
+v3 recalls 98% of the test split's personal data but flags about half of the look-alikes whose templates it never
+saw (a system message quoting an ID number with a wrong check digit, a bank's warning naming 银行卡密码): it learned
+"身份证号 + a long digit run" rather than "the evidence line names validated personal data". This stage gives it
+minimal pairs: every generated personal-data text of corpus v2's training split whose evidence is only ID-card, bank-card
+and mobile numbers (with no other digits that could be a number the stage missed), next to its twin with each of those
+numbers made invalid (a wrong GB 11643 check character, a broken Luhn digit, an unallocated 12x mobile prefix). The twin is the same sentence; the evidence stage (the server's
+own, run here) finds nothing in it, and it is labelled clean with a reasoning that says why. Only twins in which the
+evidence stage finds nothing at all are kept.
+
+Also written: the split's existing look-alikes and every REPLAY-th line of v3's training data (none with REPLAY 0) so
+that the rest of what v3 learned is kept. A first run also wrote 192 notices naming personal-data words without numbers,
+with three generic reasonings; the model then gave those reasonings to unrelated texts (quote grounding on the probes
+fell from 61% to 16%), so they were dropped.
+
+    python3 tools/model/build_v4_data.py BIN data/corpus-v2/train.jsonl V3_TRAIN OUT REPLAY
+"""
+import json
+import random
+import subprocess
+import sys
+
+binary, corpus, v3_train, out, replay = sys.argv[1:6]
+replay = int(replay)
+rng = random.Random(4)
+
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+
+
+def read(path):
+    return [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+
+
+def evidence(texts):
+    lines = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts)
+    res = subprocess.run([binary, "evidence"], input=lines.encode("utf-8"), capture_output=True, check=True)
+    found = [json.loads(l) for l in res.stdout.decode("utf-8").splitlines()]
+    assert len(found) == len(texts), "one evidence line per text"
+    return [f["evidence"] for f in found]
+
+
+NAMES = {"id_card": "身份证号", "mobile": "手机号", "bank_card": "银行卡号", "email": "邮箱", "address": "地址",
+         "contact_handle": "联系账号", "url": "链接", "qr_code": "二维码", "lexicon": "敏感词"}
+CLEAN = {"商业违规": 100, "对抗性检测": 100, "带有偏见、仇恨、歧视或侮辱": 100, "恐怖主义&&带有暴力倾向": 100,
+         "政治&&军事敏感问题": 100, "敏感数据泄露": 100, "敏感词": 100, "虚假信息": 100, "诱导&&违法不良信息": 100}
+
+
+def cited(row, items):
+    kinds = []
+    for item in items:
+        name = NAMES[item["type"]]
+        if name not in kinds:
+            kinds.append(name)
+    return "线索提示" + "、".join(kinds) + "；" + row["reasoning"]
+
+
+def invalid_id(s):
+    body = s[:17]
+    right = ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS)) % 11]
+    wrong = rng.choice([c for c in "0123456789X" if c != right and c != s[17:]] or ["0"])
+    return body + wrong
+
+
+def invalid_card(s):
+    digits = [c for c in s if c.isdigit()]
+    last = int(digits[-1])
+    new = str((last + rng.randint(1, 9)) % 10)  # any one-digit change breaks the Luhn sum
+    i = max(k for k, c in enumerate(s) if c.isdigit())
+    return s[:i] + new + s[i + 1:]
+
+
+def invalid_mobile(s):
+    i = [k for k, c in enumerate(s) if c.isdigit()]
+    return s[:i[1]] + "2" + s[i[1] + 1:]  # 12x is no allocated mobile prefix
+
+
+WHAT = {"id_card": "身份证号校验位不对", "bank_card": "银行卡号校验不通过", "mobile": "手机号号段不存在"}
+# The twin's reasoning keeps the original's opening clause (what kind of text it is: 这是一条快递信息, 此为口语消息) and
+# says why the numbers identify no one.
+TWIN_TAILS = [
+    "其中{what}，没有经校验的个人信息，不能识别到具体个人，九个维度均无问题。",
+    "但{what}，并非可识别个人的信息，判定为合规文本。",
+    "出现的号码{what}，不指向具体个人，无隐私泄露，无需扣分。",
+    "虽有号码但{what}，没有有效的个人信息，各项均合规。",
+]
+
+def main():
+    rows = read(corpus)
+    pii = [r for r in rows if r.get("source") == "synthetic-pii"]
+    found = evidence([r["text"] for r in pii])
+    pairs, lookalikes = [], []
+    for row, items in zip(pii, found):
+        if row.get("dimension") == "clean":
+            if not items:
+                lookalikes.append({"text": row["text"], "scores": row["scores"], "reasoning": row["reasoning"]})
+            continue
+        if row.get("dimension") != "敏感数据泄露" or not items:
+            continue
+        if any(i["type"] not in WHAT for i in items):
+            continue
+        outside = list(row["text"])
+        for i in items:
+            outside[i["start"]:i["end"]] = [""] * (i["end"] - i["start"])
+        if sum(c.isdigit() for c in outside) > 4:  # a number the evidence stage missed (a phone split by commas)
+            continue
+        text = row["text"]
+        for item in sorted(items, key=lambda i: -i["start"]):  # right to left keeps the offsets valid
+            span = text[item["start"]:item["end"]]
+            new = {"id_card": invalid_id, "bank_card": invalid_card, "mobile": invalid_mobile}[item["type"]](span)
+            text = text[:item["start"]] + new + text[item["end"]:]
+        kinds = []
+        for i in items:
+            if WHAT[i["type"]] not in kinds:
+                kinds.append(WHAT[i["type"]])
+        opening = row["reasoning"].split("，", 1)[0]
+        reason = opening + "，" + rng.choice(TWIN_TAILS).format(what="、".join(kinds))
+        pos = {"text": row["text"], "scores": row["scores"], "reasoning": cited(row, items)}
+        pairs.append((pos, {"text": text, "scores": dict(CLEAN), "reasoning": reason}))
+    twin_found = evidence([neg["text"] for _, neg in pairs])
+    kept = [(p, n) for (p, n), items in zip(pairs, twin_found) if not items]
+    replayed = read(v3_train)[::replay] if replay > 0 else []
+    lines = [l for p in kept for l in p] + lookalikes + replayed
+    rng.shuffle(lines)
+    with open(out, "w", encoding="utf-8") as f:
+        for l in lines:
+            f.write(json.dumps(l, ensure_ascii=False) + "\n")
+    print(f"{len(lines)} lines: {len(kept)} minimal pairs (of {len(pairs)}), {len(lookalikes)} look-alikes, "
+          f"{len(replayed)} replayed from v3", file=sys.stderr)
+
+
+main()

@@ -1,0 +1,108 @@
+"""Stage-5 training data for default model v5: the dimensions the public data leaves thin.
+
+Corpus v2 holds about twenty labelled texts for 政治&&军事敏感问题 and teaches 商业违规 only as spam, 虚假信息 only as
+claims refuted against Wikipedia and 对抗性检测 only as JailBench/AISafetyLab wrappers. `data/generated/*.jsonl` are
+texts written for the project (no permissive labelled data exists for these; see data/generated/README.md): for each
+thin dimension, violations in many registers next to hard negatives that share their words. Every 5th line of each
+file is the generated test split (`data/generated/test.jsonl`, never trained on); the rest is trained on twice.
+
+Also written, so that what v3/v4 learned stays: every REPLAY-th line of the previous stage's training data, and every
+PAIRS-th line of v4's data. Each text's evidence is found by the server's own evidence stage and a reasoning whose text
+has evidence starts by naming it, as in v3's data.
+
+    python3 tools/model/build_v5_data.py BIN PREV_TRAIN V4_TRAIN OUT TEST_OUT REPLAY PAIRS
+"""
+import glob
+import json
+import random
+import subprocess
+import sys
+
+binary, prev_train, v4_train, out, test_out, replay, pairs = sys.argv[1:8]
+replay, pairs = int(replay), int(pairs)
+rng = random.Random(5)
+DIMS = ["商业违规", "对抗性检测", "带有偏见、仇恨、歧视或侮辱", "恐怖主义&&带有暴力倾向", "政治&&军事敏感问题", "敏感数据泄露",
+        "敏感词", "虚假信息", "诱导&&违法不良信息"]
+NAMES = {"id_card": "身份证号", "mobile": "手机号", "bank_card": "银行卡号", "email": "邮箱", "address": "地址",
+         "contact_handle": "联系账号", "url": "链接", "qr_code": "二维码", "lexicon": "敏感词"}
+
+
+def read(path):
+    return [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+
+
+def evidence(texts):
+    lines = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts)
+    res = subprocess.run([binary, "evidence"], input=lines.encode("utf-8"), capture_output=True, check=True)
+    found = [json.loads(l) for l in res.stdout.decode("utf-8").splitlines()]
+    assert len(found) == len(texts), "one evidence line per text"
+    return [f["evidence"] for f in found]
+
+
+def cited(reasoning, items):
+    kinds = []
+    for item in items:
+        name = NAMES[item["type"]]
+        if name not in kinds:
+            kinds.append(name)
+    return ("线索提示" + "、".join(kinds) + "；" + reasoning) if kinds else reasoning
+
+
+def grams(text, n):
+    t = "".join(text.split())
+    return {t[i:i + n] for i in range(len(t) - n + 1)}
+
+
+def evaluation_grams():
+    """8-grams of the probes and 12-grams of the test split and the held-out sources: a generated text that shares one
+    (the same well-known rumour or slogan written twice) is left out of training and of the generated test split, so
+    that no figure on those sets counts a text the model saw in another writer's words."""
+    probes = set()
+    for row in read("data/probes/probes.jsonl"):
+        probes |= grams(row["text"], 8)
+    tests = set()
+    for path in ["data/corpus-v2/test.jsonl"] + sorted(glob.glob("data/corpus-v2/holdout-*.jsonl")):
+        for row in read(path):
+            tests |= grams(row["text"], 12)
+    return probes, tests
+
+
+def main():
+    probes, tests = evaluation_grams()
+    dropped = 0
+    train, test = [], []
+    for path in sorted(glob.glob("data/generated/*.jsonl")):
+        if path.endswith("/test.jsonl"):
+            continue
+        name = path.rsplit("/", 1)[1][:-len(".jsonl")]
+        for i, row in enumerate(read(path)):
+            if grams(row["text"], 8) & probes or grams(row["text"], 12) & tests:
+                dropped += 1
+                continue
+            scores = {d: 100 for d in DIMS}
+            scores.update(row["scores"])
+            worst = min(row["scores"], key=row["scores"].get) if row["scores"] else "clean"
+            item = {"id": f"generated-{name}-{i:04d}", "source": f"generated-{name}", "text": row["text"],
+                    "scores": scores, "reasoning": row["reasoning"], "dimension": worst, "label": row.get("topic", "")}
+            (test if i % 5 == 4 else train).append(item)
+    with open(test_out, "w", encoding="utf-8") as f:
+        for row in test:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    found = evidence([r["text"] for r in train])
+    lines = []
+    for row, items in zip(train, found):
+        line = {"text": row["text"], "scores": row["scores"], "reasoning": cited(row["reasoning"], items)}
+        lines += [line, line]
+    replayed = read(prev_train)[::replay]
+    kept_pairs = read(v4_train)[::pairs]
+    lines += replayed + kept_pairs
+    rng.shuffle(lines)
+    with open(out, "w", encoding="utf-8") as f:
+        for l in lines:
+            f.write(json.dumps(l, ensure_ascii=False) + "\n")
+    print(f"{len(lines)} lines: {len(train)} generated texts twice, {len(replayed)} replayed from the previous stage, "
+          f"{len(kept_pairs)} from v4's data; {len(test)} generated texts in the test split; {dropped} left out for "
+          "sharing an 8-gram with a probe or a 12-gram with the test split or a held-out source", file=sys.stderr)
+
+
+main()
