@@ -137,3 +137,78 @@ import Testing
         return out
     }
 }
+
+/// The evidence-claim ban: no reasoning writes `线索提示` where it is banned, however the tokens split it.
+@Suite struct PhraseBanTests {
+    static let phrase = "线索提示"
+
+    @Test func theBannedTokensEqualBruteForceAfterEveryTail() {
+        let v = Qwen2Vocabulary.shared
+        let grammar = v.grammar
+        let table = PhraseBan.Table(phrase: Self.phrase, grammar: grammar)
+        let p = Array(Self.phrase.utf8)
+        for tail in ["", "该", "线", "线索", "线索提", "我说线索提"] {
+            var ban = PhraseBan(table)
+            ban.feed(Array(tail.utf8))
+            // Also mid-character tails: all but the last byte of the tail.
+            for cut in [0, 1] {
+                var b = PhraseBan(table)
+                let bytes = Array(tail.utf8)
+                b.feed(bytes.dropLast(min(cut, bytes.count)))
+                let written = Array(bytes.dropLast(min(cut, bytes.count))).suffix(p.count - 1)
+                let fast = Set(b.banned(grammar))
+                var brute = Set<Int>()
+                for t in 0..<grammar.vocabularySize where !grammar.isSpecial[t] {
+                    if PhraseBan.Table.contains(Array(written) + Array(grammar.bytes(of: t)), p) { brute.insert(t) }
+                }
+                #expect(fast == brute, "tail \(tail) cut \(cut): \(fast.count) vs \(brute.count)")
+            }
+            #expect(ban.completes(Array(Self.phrase.utf8)))
+        }
+    }
+
+    @Test func aPolicyReachingForThePhraseNeverWritesIt() {
+        let v = Qwen2Vocabulary.shared
+        let grammar = v.grammar
+        let table = PhraseBan.Table(phrase: Self.phrase, grammar: grammar)
+        let pieces = ["线", "索", "提", "示", "线索", "提示", "线索提示", "该", "文本", "，"].compactMap { v.idByBytes[Array($0.utf8)] }
+        #expect(pieces.count >= 8)
+        let order = ["线", "索", "提", "示"].compactMap { v.idByBytes[Array($0.utf8)] }
+        #expect(order.count == 4)
+        func run(banned: Bool) -> Int {
+            var rng = SeededRandom(state: 11)
+            var written = 0
+            for _ in 0..<30 {
+                var c = ScoreConstraint(grammar: grammar, answerReserve: ScoreConstraint.guaranteedAnswerReserve,
+                                        claims: banned ? PhraseBan(table) : nil)
+                var out: [Int] = []
+                for byte in "<reasoning>".utf8 {  // open the reasoning one byte token at a time
+                    guard let id = v.idByBytes[[byte]] else { continue }
+                    c.advance(token: id, probability: 1)
+                    out.append(id)
+                }
+                for step in 0..<1000 where !c.isComplete {
+                    c.budgetNearlyExhausted(remaining: step >= 80 ? ScoreConstraint.guaranteedAnswerReserve : 1000 - step)
+                    let token: Int
+                    if let allowed = c.allowedTokens() {
+                        token = allowed.randomElement(using: &rng) ?? pieces[0]
+                    } else {
+                        // Mostly the phrase's characters in order, so that it is written unless banned.
+                        let no = Set(c.disallowedTokens())
+                        let next = order[step % order.count]
+                        let pool = Int.random(in: 0..<10, using: &rng) < 8 ? [next] : pieces
+                        token = pool.filter { !no.contains($0) }.randomElement(using: &rng)
+                            ?? pieces.filter { !no.contains($0) }.randomElement(using: &rng) ?? pieces[0]
+                    }
+                    c.advance(token: token, probability: 1)
+                    out.append(token)
+                }
+                let text = String(decoding: out.flatMap { grammar.bytes(of: $0) }, as: UTF8.self)
+                if text.contains(Self.phrase) { written += 1 }
+            }
+            return written
+        }
+        #expect(run(banned: true) == 0)
+        #expect(run(banned: false) > 0)  // the same policy without the ban writes it: the check can fail
+    }
+}

@@ -28,8 +28,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Weights in memory: bf16, f32 or q8.") var format: WeightFormat = .bf16
     @Option(help: "Write the JSON report to this file instead of standard output.") var json: String?
     @Option(help: "Write one JSON line per item (reference, prediction, reasoning, latency) to this file.") var predictions: String?
-    @Flag(inversion: .prefixedNo, help: "Hold the reasoning's quotes to the text and its evidence line while decoding (as the server does by default).")
-    var groundQuotes = true
+    @Flag(inversion: .prefixedNo, help: "Hold the reasoning to the text and its evidence line while decoding: grounded quotes, no claim of evidence where none was found (as the server does by default).")
+    var groundReasoning = true
 
     func validate() throws {
         guard threshold >= 0, threshold <= 101 else { throw ValidationError("--threshold must be in 0…101") }
@@ -80,7 +80,7 @@ struct EvalCommand: AsyncParsableCommand {
         let prompt = try ScoringPrompt.load(directory: promptDir)
         var options = ScorerOptions()
         options.maxNewTokens = maxTokens
-        options.groundQuotes = groundQuotes
+        options.groundReasoning = groundReasoning
         options.maxBatch = max(1, min(concurrency, 16))
         options.queueCapacity = max(options.queueCapacity, concurrency)
         let scorer = try Scorer(model: m, tokenizer: tok, prompt: prompt, baseModelID: dir.lastPathComponent, options: options, adapter: lora)

@@ -4,19 +4,22 @@ import Foundation
 /// the tokens left are only just enough to write a full answer, the reasoning is closed and the answer is forced.
 /// With `quotes`, the reasoning's quotes are held to the text and evidence the model was shown (`QuoteGuard`): inside
 /// `“…”` only tokens that continue a run of a source are allowed, and outside one a token that would open a quote
-/// with something else is masked.
+/// with something else is masked. With `claims`, a phrase is kept out of the reasoning (`PhraseBan`).
 public struct ScoreConstraint: TokenConstraint {
     public let grammar: AnswerGrammar
     public private(set) var state: AnswerConstraint
     public private(set) var quotes: QuoteGuard?
+    /// With `claims`, the reasoning may not write its phrase (a claim of evidence where the evidence stage found none).
+    public private(set) var claims: PhraseBan?
     /// Tokens needed to write `</reasoning>`, the answer with nine three-digit scores and `</answer>`, plus a margin.
     public let answerReserve: Int
 
-    public init(grammar: AnswerGrammar, answerReserve: Int, quotes: QuoteGuard? = nil) {
+    public init(grammar: AnswerGrammar, answerReserve: Int, quotes: QuoteGuard? = nil, claims: PhraseBan? = nil) {
         self.grammar = grammar
         state = AnswerConstraint(grammar)
         self.answerReserve = answerReserve
         self.quotes = quotes
+        self.claims = claims
     }
 
     /// Enough tokens for the longest forced answer even if every token carried a single byte, so a well-formed
@@ -34,14 +37,16 @@ public struct ScoreConstraint: TokenConstraint {
         if let quotes, !quotes.isConstraining, state.phase == .reasoning, !state.isForced {
             banned += grammar.openQuoteTokens.filter { !quotes.allows(grammar.bytes(of: $0)) }
         }
+        if let claims, state.phase == .reasoning, !state.isForced { banned += claims.banned(grammar) }
         return banned
     }
 
     public mutating func advance(token: Int, probability: Float) {
         let reasoning = state.phase == .reasoning && !state.isForced
         state.advance(token: token, probability: probability, grammar: grammar)
-        if reasoning, quotes != nil, token >= 0, token < grammar.vocabularySize, !grammar.isSpecial[token] {
+        if reasoning, token >= 0, token < grammar.vocabularySize, !grammar.isSpecial[token] {
             quotes?.feed(grammar.bytes(of: token))
+            claims?.feed(grammar.bytes(of: token))
         }
     }
 

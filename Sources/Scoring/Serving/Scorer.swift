@@ -20,9 +20,10 @@ public struct ScorerOptions: Sendable {
     public var prefillChunk = 256
     /// Greedy by default: the same text gets the same scores.
     public var sampling = SamplingParameters.greedy()
-    /// Hold the reasoning's quotes to the text (and its evidence line) while decoding (`QuoteGuard`): a span between
-    /// “ and ” can only be one that occurs there.
-    public var groundQuotes = true
+    /// Hold the reasoning to what the model was shown while decoding: a span it quotes between “ and ” can only be one
+    /// that occurs in the text or its evidence line (`QuoteGuard`), and where the evidence stage found nothing it may not
+    /// claim evidence (`线索提示`, `PhraseBan`).
+    public var groundReasoning = true
     public init() {}
 }
 
@@ -100,6 +101,9 @@ public final class Scorer: @unchecked Sendable {
     public let baseModelID: String
     let grammar: AnswerGrammar
     let answerReserve: Int
+    /// The opening the model writes when it cites the evidence line; banned where the evidence stage found nothing.
+    static let evidenceClaim = "线索提示"
+    let evidenceClaims: PhraseBan.Table?
     let prefixTokens: [Int]
     /// Longest prompt of one pass: the options' limit, bounded by the model's context minus the answer budget.
     public let promptLimit: Int
@@ -126,6 +130,8 @@ public final class Scorer: @unchecked Sendable {
         let continuation: CheckedContinuation<ScoreResult, Error>
         /// What the reasoning may quote (the window's text and the evidence line it was shown); nil = quotes are free.
         let quoteSources: [String]?
+        /// The evidence stage found nothing in the window's text (the reasoning may not claim evidence).
+        let noEvidence: Bool
         /// The adapter fixed at enqueue time (all windows of one text share it); nil = the one active at admission.
         let adapter: AdapterChoice?
     }
@@ -169,6 +175,7 @@ public final class Scorer: @unchecked Sendable {
         grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
                                     specialTokenIDs: tokenizer.specialTokenIDs)
         answerReserve = ScoreConstraint.guaranteedAnswerReserve
+        evidenceClaims = prompt.evidence && options.groundReasoning ? PhraseBan.Table(phrase: Self.evidenceClaim, grammar: grammar) : nil
         prefixTokens = tokenizer.encode(prompt.prefix)
         // The last generated token is never fed back, so a sequence holds at most prompt + max_new_tokens − 1 positions.
         promptLimit = min(options.maxPromptTokens, model.contextLength - options.maxNewTokens + 1)
@@ -298,14 +305,17 @@ public final class Scorer: @unchecked Sendable {
         return (pending.count >= options.queueCapacity, running, activeAdapter)
     }
 
-    /// What a reasoning about `text` may quote: the text, and the evidence line when the prompt shows one.
-    private func quoteSources(for text: String) -> [String]? {
-        guard options.groundQuotes else { return nil }
-        return prompt.evidence ? [text, EvidenceFinder.promptLine(EvidenceFinder.find(in: text))] : [text]
+    /// What a reasoning about `text` may quote (the text, and the evidence line when the prompt shows one), and
+    /// whether the evidence stage found nothing in it.
+    private func grounding(for text: String) -> (sources: [String]?, noEvidence: Bool) {
+        guard options.groundReasoning else { return (nil, false) }
+        guard prompt.evidence else { return ([text], false) }
+        let items = EvidenceFinder.find(in: text)
+        return ([text, EvidenceFinder.promptLine(items)], items.isEmpty)
     }
 
     private func enqueue(_ ids: [Int], quoting text: String, adapter: AdapterChoice?, checkCapacity: Bool) async throws -> ScoreResult {
-        let sources = quoteSources(for: text)
+        let (sources, noEvidence) = grounding(for: text)
         guard ids.count <= promptLimit else { throw ScorerError.textTooLong(tokens: ids.count, limit: promptLimit) }
         let enqueued = Monotonic.seconds()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScoreResult, Error>) in
@@ -315,7 +325,8 @@ public final class Scorer: @unchecked Sendable {
             if checkCapacity, pending.count >= options.queueCapacity {
                 c.resume(throwing: ScorerError.queueFull(capacity: options.queueCapacity)); return
             }
-            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, quoteSources: sources, adapter: adapter))
+            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, quoteSources: sources, noEvidence: noEvidence,
+                                   adapter: adapter))
             cond.signal()
         }
     }
@@ -399,7 +410,8 @@ public final class Scorer: @unchecked Sendable {
         sequences.append(Sequence(continuation: p.continuation, adapter: adapter, cache: cache, enqueued: p.enqueued, admitted: now,
                                   promptTokens: p.ids.count, remainingPrompt: p.ids[start...],
                                   constraint: ScoreConstraint(grammar: grammar, answerReserve: answerReserve,
-                                                              quotes: p.quoteSources.map { QuoteGuard(sources: $0) }),
+                                                              quotes: p.quoteSources.map { QuoteGuard(sources: $0) },
+                                                              claims: p.noEvidence ? evidenceClaims.map { PhraseBan($0) } : nil),
                                   seed: options.sampling.seed))
     }
 

@@ -44,9 +44,9 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     public var windowTokens = 160
     /// Tokens of whole sentences that consecutive windows share.
     public var windowOverlapTokens = 48
-    /// Hold the reasoning's quotes to the text and its evidence line while decoding (a span between “ and ” can only
-    /// be one that occurs there).
-    public var groundQuotes = true
+    /// Hold the reasoning to what the model was shown while decoding: a span it quotes between “ and ” can only be one
+    /// that occurs in the text or its evidence line, and it may not claim evidence where the evidence stage found none.
+    public var groundReasoning = true
     /// Verdict policy: a score below `verdict_block_below` blocks, below `verdict_review_below` asks for review; a
     /// deciding score with a confidence below `verdict_min_confidence` asks for review. `verdict_thresholds` is a JSON
     /// object of per-dimension overrides ({"block_below": {"data_leak": 70}, "review_below": {...}}); requests may
@@ -121,7 +121,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("max_batch_texts", \.maxBatchTexts),
         ConfigurationKey("window_tokens", \.windowTokens),
         ConfigurationKey("window_overlap_tokens", \.windowOverlapTokens),
-        ConfigurationKey("ground_quotes", \.groundQuotes),
+        ConfigurationKey("ground_reasoning", \.groundReasoning),
         ConfigurationKey("verdict_block_below", \.verdictBlockBelow),
         ConfigurationKey("verdict_review_below", \.verdictReviewBelow),
         ConfigurationKey("verdict_min_confidence", \.verdictMinConfidence),

@@ -68,7 +68,7 @@ public final class SafetyService: Sendable {
         options.maxNewTokens = configuration.maxNewTokens
         options.windowTextTokens = configuration.windowTokens
         options.windowOverlapTokens = configuration.windowOverlapTokens
-        options.groundQuotes = configuration.groundQuotes
+        options.groundReasoning = configuration.groundReasoning
         let scorer: Scorer
         do {
             scorer = try Scorer(model: model, tokenizer: tokenizer, prompt: prompt, baseModelID: modelIdentifier(dir), options: options)
