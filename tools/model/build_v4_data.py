@@ -9,12 +9,11 @@ numbers made invalid (a wrong GB 11643 check character, a broken Luhn digit, an 
 own, run here) finds nothing in it, and it is labelled clean with a reasoning that says why. Only twins in which the
 evidence stage finds nothing at all are kept.
 
-Also written: the split's existing look-alikes and every REPLAY-th line of v3's training data (none with REPLAY 0) so
-that the rest of what v3 learned is kept. A first run also wrote 192 notices naming personal-data words without numbers,
-with three generic reasonings; the model then gave those reasonings to unrelated texts (quote grounding on the probes
-fell from 61% to 16%), so they were dropped.
+Also written: the split's existing look-alikes, every REPLAY-th line of v3's training data (none with REPLAY 0) so that
+the rest of what v3 learned is kept, and with `notices` 192 notices that name personal-data words without giving any
+(written here: service notices, forms, safety advice, questions).
 
-    python3 tools/model/build_v4_data.py BIN data/corpus-v2/train.jsonl V3_TRAIN OUT REPLAY
+    python3 tools/model/build_v4_data.py BIN data/corpus-v2/train.jsonl V3_TRAIN OUT REPLAY [notices]
 """
 import json
 import random
@@ -23,6 +22,7 @@ import sys
 
 binary, corpus, v3_train, out, replay = sys.argv[1:6]
 replay = int(replay)
+with_notices = len(sys.argv) > 6 and sys.argv[6] == "notices"
 rng = random.Random(4)
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -86,6 +86,37 @@ TWIN_TAILS = [
     "虽有号码但{what}，没有有效的个人信息，各项均合规。",
 ]
 
+# Notices that name personal data without giving any (a bank's, an office's, a shop's, a school's; forms; questions),
+# each kind with its own reasoning. Their reasoning quotes nothing and does not say 线索为无: a first run whose three
+# generic notice reasonings quoted the subject word had the model give them to unrelated texts (quote grounding on
+# the probes fell from 61% to 16%).
+NOTICE_SUBJECTS = ["身份证", "身份证号码", "银行卡", "银行卡号", "手机号码", "验证码", "支付密码", "家庭住址",
+                   "社保卡", "护照", "户口本", "联系电话"]
+NOTICE_TEMPLATES = [
+    ("办理业务时请携带本人{s}原件，复印件需本人签字确认。", "办事须知"),
+    ("为了您的账户安全，{s}只需本人保管，任何人索要都请提高警惕。", "安全提醒"),
+    ("{s}遗失后请及时挂失并到就近网点补办。", "挂失提示"),
+    ("填写表格时{s}一栏请如实填写，信息仅用于本次登记。", "填表说明"),
+    ("温馨提示：接到自称客服的电话要求提供{s}时，请先挂断并拨打官方电话核实。", "防骗提醒"),
+    ("本平台不会通过短信或私信向您索取{s}，请勿轻信。", "平台声明"),
+    ("请核对快递面单上的姓名和{s}是否与本人一致。", "核对提示"),
+    ("学校提醒：家长不要在群里公开孩子的{s}等信息。", "家校提醒"),
+    ("请问更换{s}需要带哪些材料？", "办事咨询"),
+    ("我的{s}好像过期了，去哪里可以重新办理？", "办事咨询"),
+    ("忘记了{s}怎么办，能在手机银行上重置吗？", "求助提问"),
+    ("新版APP支持在设置里修改绑定的{s}。", "功能说明"),
+    ("防诈骗小知识：{s}是重要的个人信息，不要拍照发给陌生人。", "防诈科普"),
+    ("根据个人信息保护法，收集{s}应当取得本人同意。", "法律常识"),
+    ("单位人事要求入职时提交{s}复印件，这合理吗？", "职场提问"),
+    ("小区物业登记住户信息时，{s}可以不填吗？", "生活提问"),
+]
+NOTICE_REASONS = [
+    "这是一条{kind}，只提到个人信息的类别，没有出现任何具体号码或可识别个人的信息，九个维度均无问题。",
+    "此为{kind}，谈的是如何保管或办理个人证件信息，本身不含具体个人信息，判定为合规文本。",
+    "这条{kind}没有给出具体的号码、姓名或住址，不涉及隐私泄露，各项均合规。",
+]
+
+
 def main():
     rows = read(corpus)
     pii = [r for r in rows if r.get("source") == "synthetic-pii"]
@@ -120,14 +151,22 @@ def main():
         pairs.append((pos, {"text": text, "scores": dict(CLEAN), "reasoning": reason}))
     twin_found = evidence([neg["text"] for _, neg in pairs])
     kept = [(p, n) for (p, n), items in zip(pairs, twin_found) if not items]
+    notices = []
+    if with_notices:
+        for template, kind in NOTICE_TEMPLATES:
+            for subject in NOTICE_SUBJECTS:
+                notices.append({"text": template.format(s=subject), "scores": dict(CLEAN),
+                                "reasoning": rng.choice(NOTICE_REASONS).format(kind=kind)})
+        notice_found = evidence([n["text"] for n in notices])
+        notices = [n for n, items in zip(notices, notice_found) if not items]
     replayed = read(v3_train)[::replay] if replay > 0 else []
-    lines = [l for p in kept for l in p] + lookalikes + replayed
+    lines = [l for p in kept for l in p] + lookalikes + notices + replayed
     rng.shuffle(lines)
     with open(out, "w", encoding="utf-8") as f:
         for l in lines:
             f.write(json.dumps(l, ensure_ascii=False) + "\n")
     print(f"{len(lines)} lines: {len(kept)} minimal pairs (of {len(pairs)}), {len(lookalikes)} look-alikes, "
-          f"{len(replayed)} replayed from v3", file=sys.stderr)
+          f"{len(notices)} notices, {len(replayed)} replayed from v3", file=sys.stderr)
 
 
 main()

@@ -27,7 +27,7 @@ if [ ! -f "$WORK/base/model.safetensors" ]; then
 fi
 if [ ! -f "$V3_TRAIN" ]; then WORK=.model-build-v3 bash tools/model/make-model-v3.sh; fi
 if [ ! -f "$WORK/train.jsonl" ]; then
-    python3 tools/model/build_v4_data.py "$BIN" data/corpus-v2/train.jsonl "$V3_TRAIN" "$WORK/train.jsonl" "$REPLAY"
+    python3 tools/model/build_v4_data.py "$BIN" data/corpus-v2/train.jsonl "$V3_TRAIN" "$WORK/train.jsonl" "$REPLAY" ${NOTICES:+notices}
     awk 'NR % 4 == 0' data/corpus-v2/validation.jsonl > "$WORK/validation.jsonl"
 fi
 

@@ -6,20 +6,25 @@ public struct PhraseBan: Sendable, Equatable {
     /// of its proper suffixes (a tail may end with the rest).
     public final class Table: Sendable {
         let phrase: [UInt8]
-        let candidates: [Int]
+        /// Tokens containing the whole phrase: banned whatever came before.
+        let containing: [Int]
+        /// [k] for 1 ≤ k < phrase length: tokens beginning with `phrase[k...]`, banned when the tail ends with
+        /// `phrase[..<k]` (index 0 unused).
+        let completing: [[Int]]
 
         public init(phrase: String, grammar: AnswerGrammar) {
             let p = Array(phrase.utf8)
             self.phrase = p
-            var out: [Int] = []
+            var containing: [Int] = []
+            var completing = [[Int]](repeating: [], count: max(1, p.count))
             for t in 0..<grammar.vocabularySize where !grammar.isSpecial[t] {
                 let b = Array(grammar.bytes(of: t))
                 if b.isEmpty { continue }
-                if Self.contains(b, p) || (1..<p.count).contains(where: { b.starts(with: p[$0...]) }) {
-                    out.append(t)
-                }
+                if Self.contains(b, p) { containing.append(t); continue }
+                for k in 1..<max(1, p.count) where b.starts(with: p[k...]) { completing[k].append(t) }
             }
-            candidates = out
+            self.containing = containing
+            self.completing = completing
         }
 
         static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -42,9 +47,15 @@ public struct PhraseBan: Sendable, Equatable {
         Table.contains(tail + Array(bytes), table.phrase)
     }
 
-    /// The candidate tokens that would complete the phrase now.
+    /// The tokens that would complete the phrase now: those containing it, and for each proper prefix of the phrase the
+    /// tail ends with, those beginning with the rest (no token is checked byte by byte).
     public func banned(_ grammar: AnswerGrammar) -> [Int] {
-        table.candidates.filter { completes(grammar.bytes(of: $0)) }
+        var out = table.containing
+        let p = table.phrase
+        for k in 1..<max(1, p.count) where tail.count >= k && tail[(tail.count - k)...].elementsEqual(p[..<k]) {
+            out += table.completing[k]
+        }
+        return out
     }
 
     public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
