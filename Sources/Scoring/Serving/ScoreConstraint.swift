@@ -14,12 +14,17 @@ public struct ScoreConstraint: TokenConstraint {
     /// Tokens needed to write `</reasoning>`, the answer with nine three-digit scores and `</answer>`, plus a margin.
     public let answerReserve: Int
 
+    /// Outside a quote (and not mid-character) the guard's verdict on a token depends on the sources only: the
+    /// open-quote tokens it refuses there, found once per sequence.
+    private let freeQuoteBans: [Int]
+
     public init(grammar: AnswerGrammar, answerReserve: Int, quotes: QuoteGuard? = nil, claims: PhraseBan? = nil) {
         self.grammar = grammar
         state = AnswerConstraint(grammar)
         self.answerReserve = answerReserve
         self.quotes = quotes
         self.claims = claims
+        freeQuoteBans = quotes.map { q in grammar.openQuoteTokens.filter { !q.allows(grammar.bytes(of: $0)) } } ?? []
     }
 
     /// Enough tokens for the longest forced answer even if every token carried a single byte, so a well-formed
@@ -34,9 +39,7 @@ public struct ScoreConstraint: TokenConstraint {
     public func disallowedTokens() -> [Int] {
         var banned = state.disallowedTokens(grammar)
         // Free reasoning: a token that opens a quote must go on with what a source holds (or end right after `“`).
-        if let quotes, !quotes.isConstraining, state.phase == .reasoning, !state.isForced {
-            banned += grammar.openQuoteTokens.filter { !quotes.allows(grammar.bytes(of: $0)) }
-        }
+        if let quotes, !quotes.isConstraining, state.phase == .reasoning, !state.isForced { banned += freeQuoteBans }
         if let claims, state.phase == .reasoning, !state.isForced { banned += claims.banned(grammar) }
         return banned
     }
