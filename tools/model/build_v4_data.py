@@ -17,8 +17,9 @@ the rest of what v3 learned is kept, and with `notices` 192 notices that name pe
 """
 import json
 import random
-import subprocess
 import sys
+
+from evidence_lines import cited, evidence as find_evidence, read
 
 binary, corpus, v3_train, out, replay = sys.argv[1:6]
 replay = int(replay)
@@ -29,31 +30,11 @@ ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
 
 
-def read(path):
-    return [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
 
 
-def evidence(texts):
-    lines = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts)
-    res = subprocess.run([binary, "evidence"], input=lines.encode("utf-8"), capture_output=True, check=True)
-    found = [json.loads(l) for l in res.stdout.decode("utf-8").splitlines()]
-    assert len(found) == len(texts), "one evidence line per text"
-    return [f["evidence"] for f in found]
-
-
-NAMES = {"id_card": "身份证号", "mobile": "手机号", "bank_card": "银行卡号", "email": "邮箱", "address": "地址",
-         "contact_handle": "联系账号", "url": "链接", "qr_code": "二维码", "lexicon": "敏感词"}
 CLEAN = {"商业违规": 100, "对抗性检测": 100, "带有偏见、仇恨、歧视或侮辱": 100, "恐怖主义&&带有暴力倾向": 100,
          "政治&&军事敏感问题": 100, "敏感数据泄露": 100, "敏感词": 100, "虚假信息": 100, "诱导&&违法不良信息": 100}
 
-
-def cited(row, items):
-    kinds = []
-    for item in items:
-        name = NAMES[item["type"]]
-        if name not in kinds:
-            kinds.append(name)
-    return "线索提示" + "、".join(kinds) + "；" + row["reasoning"]
 
 
 def invalid_id(s):
@@ -120,7 +101,7 @@ NOTICE_REASONS = [
 def main():
     rows = read(corpus)
     pii = [r for r in rows if r.get("source") == "synthetic-pii"]
-    found = evidence([r["text"] for r in pii])
+    found = find_evidence(binary, [r["text"] for r in pii])
     pairs, lookalikes = [], []
     for row, items in zip(pii, found):
         if row.get("dimension") == "clean":
@@ -147,9 +128,9 @@ def main():
                 kinds.append(WHAT[i["type"]])
         opening = row["reasoning"].split("，", 1)[0]
         reason = opening + "，" + rng.choice(TWIN_TAILS).format(what="、".join(kinds))
-        pos = {"text": row["text"], "scores": row["scores"], "reasoning": cited(row, items)}
+        pos = {"text": row["text"], "scores": row["scores"], "reasoning": cited(row["reasoning"], items)}
         pairs.append((pos, {"text": text, "scores": dict(CLEAN), "reasoning": reason}))
-    twin_found = evidence([neg["text"] for _, neg in pairs])
+    twin_found = find_evidence(binary, [neg["text"] for _, neg in pairs])
     kept = [(p, n) for (p, n), items in zip(pairs, twin_found) if not items]
     notices = []
     if with_notices:
@@ -157,7 +138,7 @@ def main():
             for subject in NOTICE_SUBJECTS:
                 notices.append({"text": template.format(s=subject), "scores": dict(CLEAN),
                                 "reasoning": rng.choice(NOTICE_REASONS).format(kind=kind)})
-        notice_found = evidence([n["text"] for n in notices])
+        notice_found = find_evidence(binary, [n["text"] for n in notices])
         notices = [n for n, items in zip(notices, notice_found) if not items]
     replayed = read(v3_train)[::replay] if replay > 0 else []
     lines = [l for p in kept for l in p] + lookalikes + notices + replayed

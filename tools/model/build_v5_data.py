@@ -15,37 +15,18 @@ has evidence starts by naming it, as in v3's data.
 import glob
 import json
 import random
-import subprocess
 import sys
+
+from evidence_lines import cited, evidence as find_evidence, read
 
 binary, prev_train, v4_train, out, test_out, replay, pairs = sys.argv[1:8]
 replay, pairs = int(replay), int(pairs)
 rng = random.Random(5)
 DIMS = ["商业违规", "对抗性检测", "带有偏见、仇恨、歧视或侮辱", "恐怖主义&&带有暴力倾向", "政治&&军事敏感问题", "敏感数据泄露",
         "敏感词", "虚假信息", "诱导&&违法不良信息"]
-NAMES = {"id_card": "身份证号", "mobile": "手机号", "bank_card": "银行卡号", "email": "邮箱", "address": "地址",
-         "contact_handle": "联系账号", "url": "链接", "qr_code": "二维码", "lexicon": "敏感词"}
 
 
-def read(path):
-    return [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
 
-
-def evidence(texts):
-    lines = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts)
-    res = subprocess.run([binary, "evidence"], input=lines.encode("utf-8"), capture_output=True, check=True)
-    found = [json.loads(l) for l in res.stdout.decode("utf-8").splitlines()]
-    assert len(found) == len(texts), "one evidence line per text"
-    return [f["evidence"] for f in found]
-
-
-def cited(reasoning, items):
-    kinds = []
-    for item in items:
-        name = NAMES[item["type"]]
-        if name not in kinds:
-            kinds.append(name)
-    return ("线索提示" + "、".join(kinds) + "；" + reasoning) if kinds else reasoning
 
 
 def grams(text, n):
@@ -88,7 +69,7 @@ def main():
     with open(test_out, "w", encoding="utf-8") as f:
         for row in test:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    found = evidence([r["text"] for r in train])
+    found = find_evidence(binary, [r["text"] for r in train])
     lines = []
     for row, items in zip(train, found):
         line = {"text": row["text"], "scores": row["scores"], "reasoning": cited(row["reasoning"], items)}
