@@ -63,7 +63,7 @@ import Testing
         model.zeroGrad()
         let loss = crossEntropyStep(model, fx.sequences)
         let ref = try SafeTensorsFile(url: TestPaths.training.appendingPathComponent("tiny-gqa-lora-grads.safetensors"))
-        let (_, worst) = try compareGradients(model.parameters, reference: ref, label: "lora-bf16")
+        let (overBound, worst) = try compareGradients(model.parameters, reference: ref, label: "lora-bf16", tolerance: 1.0 / 32)
         var worstCosine = 1.0
         for name in ref.tensors.keys {
             let a = model.parameters.grad(name).map(Double.init), b = try ref.floats(name).map(Double.init)
@@ -75,7 +75,7 @@ import Testing
         print("tiny-gqa-lora with bf16 products (active: \(active)): loss relative |Δ| \(lossError), worst gradient max|Δ|/max|g| = \(worst), worst cosine \(worstCosine)")
         if active {
             #expect(worst > 1e-5, "bf16 products should not reproduce F32 to 1e-5")
-            #expect(worst <= 1.0 / 32)
+            #expect(worst <= 1.0 / 32, "over 2⁻⁵: \(overBound)")
             #expect(worstCosine >= 0.999)
             #expect(lossError <= 1.0 / 256)
         } else {
