@@ -10,7 +10,9 @@ Also written, so that what v3/v4 learned stays: every REPLAY-th line of the prev
 PAIRS-th line of v4's data. Each text's evidence is found by the server's own evidence stage and a reasoning whose text
 has evidence starts by naming it, as in v3's data.
 
-    python3 tools/model/build_v5_data.py BIN PREV_TRAIN V4_TRAIN OUT TEST_OUT REPLAY PAIRS
+    python3 tools/model/build_v5_data.py BIN PREV_TRAIN V4_TRAIN OUT TEST_OUT REPLAY PAIRS [COPIES]
+
+COPIES (default 2, v5's setting) is how many times each generated training text is written.
 """
 import glob
 import json
@@ -21,6 +23,7 @@ from evidence_lines import cited, evidence as find_evidence, read
 
 binary, prev_train, v4_train, out, test_out, replay, pairs = sys.argv[1:8]
 replay, pairs = int(replay), int(pairs)
+copies = int(sys.argv[8]) if len(sys.argv) > 8 else 2
 rng = random.Random(5)
 DIMS = ["商业违规", "对抗性检测", "带有偏见、仇恨、歧视或侮辱", "恐怖主义&&带有暴力倾向", "政治&&军事敏感问题", "敏感数据泄露",
         "敏感词", "虚假信息", "诱导&&违法不良信息"]
@@ -73,7 +76,7 @@ def main():
     lines = []
     for row, items in zip(train, found):
         line = {"text": row["text"], "scores": row["scores"], "reasoning": cited(row["reasoning"], items)}
-        lines += [line, line]
+        lines += [line] * copies
     replayed = read(prev_train)[::replay]
     kept_pairs = read(v4_train)[::pairs]
     lines += replayed + kept_pairs
@@ -81,7 +84,7 @@ def main():
     with open(out, "w", encoding="utf-8") as f:
         for l in lines:
             f.write(json.dumps(l, ensure_ascii=False) + "\n")
-    print(f"{len(lines)} lines: {len(train)} generated texts twice, {len(replayed)} replayed from the previous stage, "
+    print(f"{len(lines)} lines: {len(train)} generated texts × {copies}, {len(replayed)} replayed from the previous stage, "
           f"{len(kept_pairs)} from v4's data; {len(test)} generated texts in the test split; {dropped} left out for "
           "sharing an 8-gram with a probe or a 12-gram with the test split or a held-out source", file=sys.stderr)
 

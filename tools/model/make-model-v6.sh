@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Default model v6: v3 grown from 4 to 8 layers (tools/model/grow_depth.py: each layer followed by a copy of itself
+# whose output projections are zero, so the grown model starts out computing exactly v3's logits), then one
+# full-parameter SFT stage on
+#   - v4c's data without its replay: minimal pairs for personal data, the look-alikes and the notices
+#     (tools/model/build_v4_data.py … 0 notices);
+#   - the texts written for the thin dimensions, once each (data/generated, its test split left out;
+#     tools/model/build_v5_data.py);
+#   - every REPLAY-th line of v3's training data, so that what v3 learned stays.
+# v5 (the same data at 4 layers, generated texts twice, no notices) learned the thin dimensions' topics rather than the
+# line between a violation and its look-alike; v6 measures whether twice the depth does better.
+# Then v6 is evaluated on the sets v3 was (held-out sources first), plus the generated test split.
+# Resumable: rerun the same command after an interruption. With INSTALL=v6 the model, its run record and its
+# evaluations are copied into models/default (only do so when it beats the model there on these evaluations).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BIN=${BIN:-.build/release/safety-server}
+WORK=${WORK:-.model-build-v6}
+BASE=${BASE:-models/default}
+V3_TRAIN=${V3_TRAIN:-.model-build-v3/train.jsonl}
+BATCH=${BATCH:-16}
+LR=${LR:-2e-4}
+EPOCHS=${EPOCHS:-1}
+REPLAY=${REPLAY:-2}
+COPIES=${COPIES:-1}
+GROW=${GROW:-2}
+SEED=${SEED:-6}
+TAG=${TAG:-v6}
+
+[ -x "$BIN" ] || swift build -c release --product safety-server
+mkdir -p "$WORK"
+if [ ! -f "$WORK/base/model.safetensors" ]; then
+    python3 tools/model/grow_depth.py "$BASE" "$WORK/base" "$GROW"
+fi
+if [ ! -f "$V3_TRAIN" ]; then WORK=.model-build-v3 bash tools/model/make-model-v3.sh; fi
+if [ ! -f "$WORK/train.jsonl" ]; then
+    python3 tools/model/build_v4_data.py "$BIN" data/corpus-v2/train.jsonl "$V3_TRAIN" "$WORK/pairs.jsonl" 0 notices
+    python3 tools/model/build_v5_data.py "$BIN" "$V3_TRAIN" "$WORK/pairs.jsonl" "$WORK/train.jsonl.tmp" \
+        "$WORK/generated-test.jsonl" "$REPLAY" 1 "$COPIES"
+    cmp -s "$WORK/generated-test.jsonl" data/generated/test.jsonl || { echo "generated test split differs from data/generated/test.jsonl" >&2; exit 1; }
+    mv "$WORK/train.jsonl.tmp" "$WORK/train.jsonl"
+    awk 'NR % 4 == 0' data/corpus-v2/validation.jsonl > "$WORK/validation.jsonl"
+fi
+
+if [ ! -f "$WORK/sft/model.safetensors" ]; then
+    echo "== 1/2 SFT from $BASE grown ×$GROW in depth ($EPOCHS epoch(s), batch $BATCH, peak learning rate $LR)"
+    RESUME=()
+    if [ -d "$WORK/checkpoints/latest" ] || [ -d "$WORK/checkpoints/latest.old" ]; then RESUME=(--resume); fi
+    "$BIN" train sft --full --model "$WORK/base" --data "$WORK/train.jsonl" --validation "$WORK/validation.jsonl" \
+        --epochs "$EPOCHS" --batch-size "$BATCH" --learning-rate "$LR" --warmup 40 --schedule cosine --min-lr-ratio 0.1 \
+        --weight-decay 0.01 --validate-every 100000 --seed "$SEED" --save-dtype bf16 \
+        --checkpoint-dir "$WORK/checkpoints" --checkpoint-every 50 "${RESUME[@]}" --out "$WORK/sft" > "$WORK/sft_summary.json"
+fi
+
+echo "== 2/2 evaluation of the candidate on data it never trained on (the installed model's figures: $BASE/eval_*.json)"
+mkdir -p "$WORK/eval"
+for set in holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
+           probes:data/probes/probes.jsonl generated:data/generated/test.jsonl everyday:data/corpus/everyday-test.jsonl test:data/corpus-v2/test.jsonl; do
+    name=${set%%:*}; file=${set#*:}
+    [ -f "$WORK/eval/$name-$TAG.json" ] && continue
+    "$BIN" eval --model "$WORK/sft" --data "$file" --json "$WORK/eval/$name-$TAG.json" --predictions "$WORK/eval/$name-$TAG.predictions.jsonl"
+done
+
+if [ "${INSTALL:-}" = "$TAG" ]; then
+    echo "== installing $TAG into models/default"
+    for f in config.json model.safetensors tokenizer.json tokenizer_config.json scoring_prompt.json; do cp "$WORK/sft/$f" models/default/$f; done
+    cp "$WORK/sft/sft_run.json" "models/default/training_run_$TAG.json"
+    for name in test probes holdout-ADDetector4J holdout-UHGEval everyday generated; do cp "$WORK/eval/$name-$TAG.json" "models/default/eval_$name.json"; done
+fi
