@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Default model v6: v3 grown from 4 to 8 layers (tools/model/grow_depth.py: each layer followed by a copy of itself
+# Default model v6: v3 grown from 4 to 8 layers (`safety-server model grow`: each layer followed by a copy of itself
 # whose output projections are zero, so the grown model starts out computing exactly v3's logits), then one
 # full-parameter SFT stage on
 #   - v4c's data without its replay: minimal pairs for personal data, the look-alikes and the notices
@@ -31,7 +31,7 @@ TAG=${TAG:-v6}
 [ -x "$BIN" ] || swift build -c release --product safety-server
 mkdir -p "$WORK"
 if [ ! -f "$WORK/base/model.safetensors" ]; then
-    python3 tools/model/grow_depth.py "$BASE" "$WORK/base" "$GROW"
+    "$BIN" model grow --model "$BASE" --out "$WORK/base" --factor "$GROW"
 fi
 if [ ! -f "$V3_TRAIN" ]; then WORK=.model-build-v3 bash tools/model/make-model-v3.sh; fi
 if [ ! -f "$WORK/train.jsonl" ]; then

@@ -5,7 +5,7 @@ import Scoring
 /// `safety-server model init`: a freshly initialised Qwen2-architecture model over a given tokenizer — the starting
 /// point of a model trained from scratch (`train sft --full`).
 struct ModelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "model", abstract: "Model folders.", subcommands: [Init.self])
+    static let configuration = CommandConfiguration(commandName: "model", abstract: "Model folders.", subcommands: [Init.self, Grow.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -57,6 +57,41 @@ struct ModelCommand: ParsableCommand {
             }
             try scoringPrompt.save(directory: dir)
             logError("model init: \(cfg.parameterCount) parameters (vocabulary \(vocab) for \(tok.vocabularySize) tokens) in \(dir.path)")
+        }
+    }
+    struct Grow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "grow",
+            abstract: "Writes a model grown in depth that computes exactly what the source does.",
+            discussion: """
+                Each layer is followed by --factor − 1 copies of itself whose output projections (o_proj, down_proj) \
+                are zero, so the grown model's logits are the source's; training (`train sft --full`) then uses the \
+                added depth. The tokenizer files and scoring_prompt.json are copied beside the weights.
+                """)
+
+        @Option(help: "Model folder to grow.") var model: String
+        @Option(help: "Output folder.") var out: String
+        @Option(help: "Layers per source layer (2 doubles the depth).") var factor = 2
+        @Option(help: "Weight dtype to save: bf16 or f32.") var dtype = "bf16"
+
+        func validate() throws {
+            guard (1...16).contains(factor) else { throw ValidationError("--factor must be between 1 and 16") }
+            guard dtype == "bf16" || dtype == "f32" else { throw ValidationError("--dtype must be bf16 or f32") }
+        }
+
+        func run() throws {
+            let src = URL(fileURLWithPath: model), dir = URL(fileURLWithPath: out)
+            let source = try Qwen2Model.load(directory: src, format: .f32)
+            let grown = try source.grownInDepth(factor: factor)
+            try grown.save(directory: dir, dtype: dtype == "bf16" ? .bf16 : .f32)
+            let fm = FileManager.default
+            for name in ["tokenizer.json", "tokenizer_config.json", "scoring_prompt.json", "generation_config.json"] {
+                let from = src.appendingPathComponent(name), to = dir.appendingPathComponent(name)
+                guard fm.fileExists(atPath: from.path) else { continue }
+                if fm.fileExists(atPath: to.path) { try fm.removeItem(at: to) }
+                try fm.copyItem(at: from, to: to)
+            }
+            logError("model grow: \(source.config.numHiddenLayers) layers → \(grown.config.numHiddenLayers), \(grown.config.parameterCount) parameters in \(dir.path)")
         }
     }
 }
