@@ -10,13 +10,18 @@ Also written, so that what v3/v4 learned stays: every REPLAY-th line of the prev
 PAIRS-th line of v4's data. Each text's evidence is found by the server's own evidence stage and a reasoning whose text
 has evidence starts by naming it, as in v3's data.
 
-    python3 tools/model/build_v5_data.py BIN PREV_TRAIN V4_TRAIN OUT TEST_OUT REPLAY PAIRS [COPIES]
+    python3 tools/model/build_v5_data.py BIN PREV_TRAIN V4_TRAIN OUT TEST_OUT REPLAY PAIRS [COPIES [plain]]
 
-COPIES (default 2, v5's setting) is how many times each generated training text is written.
+COPIES (default 2, v5's setting) is how many times each generated training text is written. With `plain`, a generated
+reasoning that opens with nothing but a genre (这是一条帖子，… / 这是一条评论，…) loses that opener: in the generated
+texts 137 of 160 "帖子" reasonings are violations, and a model trained on them (v6) called real group-chat messages
+帖子 and went on to 编造 → 虚假信息 (120 of its 189 false positives on ADDetector4J). Without the opener the reasoning
+starts with what the text says.
 """
 import glob
 import json
 import random
+import re
 import sys
 
 from evidence_lines import cited, evidence as find_evidence, read
@@ -24,6 +29,8 @@ from evidence_lines import cited, evidence as find_evidence, read
 binary, prev_train, v4_train, out, test_out, replay, pairs = sys.argv[1:8]
 replay, pairs = int(replay), int(pairs)
 copies = int(sys.argv[8]) if len(sys.argv) > 8 else 2
+plain = len(sys.argv) > 9 and sys.argv[9] == "plain"
+GENRE_OPENER = re.compile(r"^(这是|此为|这为)(一条|一段|一则|一篇)?(帖子|评论|微博|转发|消息|留言|群聊消息|朋友圈|短视频文案|弹幕)[，,]")
 rng = random.Random(5)
 DIMS = ["商业违规", "对抗性检测", "带有偏见、仇恨、歧视或侮辱", "恐怖主义&&带有暴力倾向", "政治&&军事敏感问题", "敏感数据泄露",
         "敏感词", "虚假信息", "诱导&&违法不良信息"]
@@ -66,8 +73,9 @@ def main():
             scores = {d: 100 for d in DIMS}
             scores.update(row["scores"])
             worst = min(row["scores"], key=row["scores"].get) if row["scores"] else "clean"
+            reasoning = GENRE_OPENER.sub("", row["reasoning"]) if plain and i % 5 != 4 else row["reasoning"]
             item = {"id": f"generated-{name}-{i:04d}", "source": f"generated-{name}", "text": row["text"],
-                    "scores": scores, "reasoning": row["reasoning"], "dimension": worst, "label": row.get("topic", "")}
+                    "scores": scores, "reasoning": reasoning, "dimension": worst, "label": row.get("topic", "")}
             (test if i % 5 == 4 else train).append(item)
     with open(test_out, "w", encoding="utf-8") as f:
         for row in test:

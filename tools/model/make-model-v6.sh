@@ -9,6 +9,7 @@
 #   - every REPLAY-th line of v3's training data, so that what v3 learned stays.
 # v5 (the same data at 4 layers, generated texts twice, no notices) learned the thin dimensions' topics rather than the
 # line between a violation and its look-alike; v6 measures whether twice the depth does better.
+# v6b (WORK=.model-build-v6b TAG=v6b PLAIN=plain) is v6 with the generated reasonings' bare genre openers removed.
 # Then v6 is evaluated on the sets v3 was (held-out sources first), plus the generated test split.
 # Resumable: rerun the same command after an interruption. With INSTALL=v6 the model, its run record and its
 # evaluations are copied into models/default (only do so when it beats the model there on these evaluations).
@@ -25,6 +26,7 @@ EPOCHS=${EPOCHS:-1}
 REPLAY=${REPLAY:-2}
 COPIES=${COPIES:-1}
 GROW=${GROW:-2}
+PLAIN=${PLAIN:-}          # "plain": generated reasonings lose a bare genre opener (tools/model/build_v5_data.py); v6b
 SEED=${SEED:-6}
 TAG=${TAG:-v6}
 
@@ -37,7 +39,7 @@ if [ ! -f "$V3_TRAIN" ]; then WORK=.model-build-v3 bash tools/model/make-model-v
 if [ ! -f "$WORK/train.jsonl" ]; then
     python3 tools/model/build_v4_data.py "$BIN" data/corpus-v2/train.jsonl "$V3_TRAIN" "$WORK/pairs.jsonl" 0 notices
     python3 tools/model/build_v5_data.py "$BIN" "$V3_TRAIN" "$WORK/pairs.jsonl" "$WORK/train.jsonl.tmp" \
-        "$WORK/generated-test.jsonl" "$REPLAY" 1 "$COPIES"
+        "$WORK/generated-test.jsonl" "$REPLAY" 1 "$COPIES" $PLAIN
     cmp -s "$WORK/generated-test.jsonl" data/generated/test.jsonl || { echo "generated test split differs from data/generated/test.jsonl" >&2; exit 1; }
     mv "$WORK/train.jsonl.tmp" "$WORK/train.jsonl"
     awk 'NR % 4 == 0' data/corpus-v2/validation.jsonl > "$WORK/validation.jsonl"
