@@ -15,8 +15,12 @@ struct GRPOBench: ParsableCommand {
     @Option(help: "LoRA rank (on q,k,v,o,gate,up,down).") var rank = 16
     @Option(help: "Rows per forward/backward pass.") var microBatch = 4
     @Option(help: "Tokenizer folder.") var tokenizer = "data/qwen2-tokenizer"
+    @Option(help: "Precision of the large matrix products: f32, or bf16 (activations rounded to bf16, vdpbf16ps; AVX512-BF16 hosts only).")
+    var matmulPrecision: MatmulPrecision = .f32
 
     func run() throws {
+        matmulPrecision.apply()
+        print("\(HostInfo.current()); matrix products \(matmulPrecision.rawValue)")
         let tok = try Tokenizer.load(directory: URL(fileURLWithPath: tokenizer))
         print("building a random bf16 model with Qwen2.5-0.5B's configuration…")
         let base = Qwen2Model.random(config: .qwen25_05B, format: .bf16, seed: 1)
