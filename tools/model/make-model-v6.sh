@@ -15,6 +15,7 @@
 # evaluations are copied into models/default (only do so when it beats the model there on these evaluations).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/model/candidate-stage.sh
 
 BIN=${BIN:-.build/release/safety-server}
 WORK=${WORK:-.model-build-v6}
@@ -47,26 +48,15 @@ fi
 
 if [ ! -f "$WORK/sft/model.safetensors" ]; then
     echo "== 1/2 SFT from $BASE grown ×$GROW in depth ($EPOCHS epoch(s), batch $BATCH, peak learning rate $LR)"
-    RESUME=()
-    if [ -d "$WORK/checkpoints/latest" ] || [ -d "$WORK/checkpoints/latest.old" ]; then RESUME=(--resume); fi
-    "$BIN" train sft --full --model "$WORK/base" --data "$WORK/train.jsonl" --validation "$WORK/validation.jsonl" \
-        --epochs "$EPOCHS" --batch-size "$BATCH" --learning-rate "$LR" --warmup 40 --schedule cosine --min-lr-ratio 0.1 \
-        --weight-decay 0.01 --validate-every 100000 --seed "$SEED" --save-dtype bf16 \
-        --checkpoint-dir "$WORK/checkpoints" --checkpoint-every 50 "${RESUME[@]}" --out "$WORK/sft" > "$WORK/sft_summary.json"
+    sft_stage 40 50
 fi
 
 echo "== 2/2 evaluation of the candidate on data it never trained on (the installed model's figures: $BASE/eval_*.json)"
-mkdir -p "$WORK/eval"
-for set in holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
-           probes:data/probes/probes.jsonl generated:data/generated/test.jsonl everyday:data/corpus/everyday-test.jsonl test:data/corpus-v2/test.jsonl; do
-    name=${set%%:*}; file=${set#*:}
-    [ -f "$WORK/eval/$name-$TAG.json" ] && continue
-    "$BIN" eval --model "$WORK/sft" --data "$file" --json "$WORK/eval/$name-$TAG.json" --predictions "$WORK/eval/$name-$TAG.predictions.jsonl"
-done
+evaluate_sets holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl \
+    holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
+    probes:data/probes/probes.jsonl \
+    generated:data/generated/test.jsonl \
+    everyday:data/corpus/everyday-test.jsonl \
+    test:data/corpus-v2/test.jsonl
 
-if [ "${INSTALL:-}" = "$TAG" ]; then
-    echo "== installing $TAG into models/default"
-    for f in config.json model.safetensors tokenizer.json tokenizer_config.json scoring_prompt.json; do cp "$WORK/sft/$f" models/default/$f; done
-    cp "$WORK/sft/sft_run.json" "models/default/training_run_$TAG.json"
-    for name in test probes holdout-ADDetector4J holdout-UHGEval everyday generated; do cp "$WORK/eval/$name-$TAG.json" "models/default/eval_$name.json"; done
-fi
+install_if_asked test probes holdout-ADDetector4J holdout-UHGEval everyday generated
