@@ -48,17 +48,12 @@ struct ModelCommand: ParsableCommand {
                                   maxPositionEmbeddings: maxPositions, tieWordEmbeddings: true)
             let dir = URL(fileURLWithPath: out)
             try Qwen2Model.random(config: cfg, format: .f32, seed: seed).save(directory: dir, dtype: .f32)
-            let fm = FileManager.default
-            for name in ["tokenizer.json", "tokenizer_config.json"] {
-                let from = src.appendingPathComponent(name), to = dir.appendingPathComponent(name)
-                guard fm.fileExists(atPath: from.path) else { continue }
-                if fm.fileExists(atPath: to.path) { try fm.removeItem(at: to) }
-                try fm.copyItem(at: from, to: to)
-            }
+            try ModelCommand.copyFiles(["tokenizer.json", "tokenizer_config.json"], from: src, to: dir)
             try scoringPrompt.save(directory: dir)
             logError("model init: \(cfg.parameterCount) parameters (vocabulary \(vocab) for \(tok.vocabularySize) tokens) in \(dir.path)")
         }
     }
+
     struct Grow: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "grow",
@@ -75,7 +70,6 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Weight dtype to save: bf16 or f32.") var dtype = "bf16"
 
         func validate() throws {
-            guard (1...16).contains(factor) else { throw ValidationError("--factor must be between 1 and 16") }
             guard dtype == "bf16" || dtype == "f32" else { throw ValidationError("--dtype must be bf16 or f32") }
         }
 
@@ -84,14 +78,19 @@ struct ModelCommand: ParsableCommand {
             let source = try Qwen2Model.load(directory: src, format: .f32)
             let grown = try source.grownInDepth(factor: factor)
             try grown.save(directory: dir, dtype: dtype == "bf16" ? .bf16 : .f32)
-            let fm = FileManager.default
-            for name in ["tokenizer.json", "tokenizer_config.json", "scoring_prompt.json", "generation_config.json"] {
-                let from = src.appendingPathComponent(name), to = dir.appendingPathComponent(name)
-                guard fm.fileExists(atPath: from.path) else { continue }
-                if fm.fileExists(atPath: to.path) { try fm.removeItem(at: to) }
-                try fm.copyItem(at: from, to: to)
-            }
+            try ModelCommand.copyFiles(["tokenizer.json", "tokenizer_config.json", "scoring_prompt.json", "generation_config.json"], from: src, to: dir)
             logError("model grow: \(source.config.numHiddenLayers) layers → \(grown.config.numHiddenLayers), \(grown.config.parameterCount) parameters in \(dir.path)")
+        }
+    }
+
+    /// Copies the named files that exist in `source` into `destination`, replacing any there.
+    static func copyFiles(_ names: [String], from source: URL, to destination: URL) throws {
+        let fm = FileManager.default
+        for name in names {
+            let from = source.appendingPathComponent(name), to = destination.appendingPathComponent(name)
+            guard fm.fileExists(atPath: from.path) else { continue }
+            if fm.fileExists(atPath: to.path) { try fm.removeItem(at: to) }
+            try fm.copyItem(at: from, to: to)
         }
     }
 }
