@@ -42,6 +42,21 @@ enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
 #define PF_ROWS 4
 // Chunks per thread: more lets a thread that runs ahead take over work of one that was descheduled.
 #define CHUNKS_PER_THREAD 4
+// Batch 1 with short rows (k ≤ SINGLE_STREAM_K) takes one weight row at a time (RN = 1): consecutive rows are
+// contiguous, so a thread's share of W is one linear stream, prefetched PF_BYTES ahead of the loads. Four interleaved
+// row streams (RN = 4) with row-ahead prefetches streamed 17–21 GB/s on rows of 896 bf16 values where this streams
+// 25–35 (2 threads, AVX-512 host). Long rows (down_proj's 4864) keep RN = 4: there x no longer stays in L1 and each
+// of its loads serves four weight rows, which measured faster; so do q8 rows on AVX2, whose RN = 1 loop is bound by
+// its chain of dependent FMAs.
+#define PF_BYTES 512
+#define SINGLE_STREAM_K 2048
+// Software prefetch for the block's weight rows at offset kk: PF_BYTES ahead on the single stream of RN = 1, else
+// the same offset PF_ROWS rows ahead.
+#define PREFETCH_ROWS(stride)                                                                        \
+    do {                                                                                             \
+        if (RN == 1) _mm_prefetch((const char *)(w + kk) + PF_BYTES, _MM_HINT_T0);                  \
+        else for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * (stride) + kk), _MM_HINT_T0); \
+    } while (0)
 
 static inline void store_out(const lin_ctx *c, int64_t i, int64_t j, float dot) {
     float *dst = c->y + i * c->ldy + j;
@@ -72,7 +87,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
         const int64_t nb = c->kq / 32, kend = kb == k ? c->kq : kb;
         for (int64_t kk = ka; kk < kend; kk += 32) {
             __m512 w0[4], w1[4];
-            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * c->kq + kk), _MM_HINT_T0);
+            PREFETCH_ROWS(c->kq);
             for (int r = 0; r < RN; r++) {
                 __m256i v = _mm256_loadu_si256((const __m256i *)(w + r * c->kq + kk));
                 __m512 s = _mm512_set1_ps(ck_bf16_value(sc[r * nb + kk / 32]));
@@ -95,7 +110,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
             __m512 we[4], wo[4];
             // The hardware prefetcher ramps up too slowly on these short row streams: fetch the same
             // offset PF_ROWS rows ahead (the next block or two; prefetches never fault past the end).
-            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
+            PREFETCH_ROWS(k);
             for (int r = 0; r < RN; r++) {
                 __m512i v = _mm512_loadu_si512((const void *)(w + r * k + kk));
                 we[r] = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
@@ -130,7 +145,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
         int64_t kk = ka;
         for (; kk + 16 <= kb; kk += 16) {
             __m512 wv[4];
-            for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
+            PREFETCH_ROWS(k);
             for (int r = 0; r < RN; r++) wv[r] = _mm512_loadu_ps(w + r * k + kk);
             for (int i = 0; i < RM; i++) {
                 __m512 xv = _mm512_loadu_ps(x + i * ldx + kk);
@@ -178,7 +193,7 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
     // Blocks of RN weight rows × up to `mch` x rows (RN·RM ≤ 16 accumulators): 4 × 1..4 or 2 × 5..8.
     const int64_t m = c->m, k = c->k;
     const int64_t mch = m > 4 ? 8 : 4;
-    const int rn = mch == 8 ? 2 : 4;
+    const int rn = mch == 8 ? 2 : m == 1 && k <= SINGLE_STREAM_K ? 1 : 4;
     const int64_t nmc = (m + mch - 1) / mch;
     // Weight rows outermost: a block of RN rows stays in L1 while every x row chunk passes over it.
     // Every x row passes over each block of weight rows, so when x (m rows) would not stay in L1,
@@ -201,7 +216,7 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
             for (; j + rn <= g1; j += rn) {
                 for (int64_t i0 = 0; i0 < m; i0 += mch, st += state ? 16 : 0) {
                     int64_t rm = m - i0 < mch ? m - i0 : mch;
-                    if (rn == 4) { BLOCK512_RM(4) } else { BLOCK512_RM(2) }
+                    if (rn == 4) { BLOCK512_RM(4) } else if (rn == 2) { BLOCK512_RM(2) } else { BLOCK512_RM(1) }
                 }
             }
             for (; j < g1; j++) {
@@ -256,7 +271,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         for (int64_t kk = 0; kk < c->kq; kk += 16) {
             __m256 w0[4], w1[4];
             if ((kk & 63) == 0)
-                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * c->kq + kk), _MM_HINT_T0);
+                PREFETCH_ROWS(c->kq);
             for (int r = 0; r < RN; r++) {
                 __m128i v = _mm_loadu_si128((const __m128i *)(w + r * c->kq + kk));
                 __m256 s = _mm256_set1_ps(ck_bf16_value(sc[r * nb + kk / 32]));
@@ -279,7 +294,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
             __m256 we[4], wo[4];
             uint16_t tail[4][16] __attribute__((aligned(32)));
             if ((kk & 31) == 0) // one prefetch per 64-byte line (see block512)
-                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
+                PREFETCH_ROWS(k);
             for (int r = 0; r < RN; r++) {
                 const uint16_t *src = w + r * k + kk;
                 if (kk + 16 > k) { // tail: copy into a zero-padded block (permuted x is zero-padded too)
@@ -305,7 +320,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
         for (; kk + 8 <= k; kk += 8) {
             __m256 wv[4];
             if ((kk & 15) == 0)
-                for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
+                PREFETCH_ROWS(k);
             for (int r = 0; r < RN; r++) wv[r] = _mm256_loadu_ps(w + r * k + kk);
             for (int i = 0; i < RM; i++) {
                 __m256 xv = _mm256_loadu_ps(x + i * ldx + kk);
@@ -329,14 +344,16 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
 }
 
 CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const int WT) {
-    // RM ≤ 4; RN = 2 (4 when m == 1), so RN·RM ≤ 8 accumulators and everything fits in 16 registers.
-    int rn = c->m == 1 ? 4 : 2;
+    // RM ≤ 4; RN = 2 (when m == 1: 4, or 1 for one linear stream, see PF_BYTES), so RN·RM ≤ 8 accumulators and
+    // everything fits in 16 registers.
+    int rn = c->m > 1 ? 2 : c->k <= SINGLE_STREAM_K && WT != WT_Q8 ? 1 : 4;
     int64_t j = j0;
     while (j < j1) {
         if (j1 - j >= rn) {
             for (int64_t i0 = 0; i0 < c->m; i0 += 4) {
                 int64_t rm = c->m - i0 < 4 ? c->m - i0 : 4;
-                if (rn == 4) block256(c, i0, j, 1, 4, WT);
+                if (rn == 1) block256(c, i0, j, 1, 1, WT);
+                else if (rn == 4) block256(c, i0, j, 1, 4, WT);
                 else switch (rm) {
                     case 1: block256(c, i0, j, 1, 2, WT); break;
                     case 2: block256(c, i0, j, 2, 2, WT); break;

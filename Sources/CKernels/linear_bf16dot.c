@@ -14,6 +14,9 @@
 
 #define ROW_ALIGN 4
 #define PF_ROWS 8
+// Batch 1 with short rows: one weight row at a time, a single linear stream prefetched PF_BYTES ahead (see linear.c).
+#define PF_BYTES 512
+#define SINGLE_STREAM_K 2048
 #define CHUNKS_PER_THREAD 4
 #define PAR_MIN_BYTES (48 * 1024)
 
@@ -48,7 +51,8 @@ CK_AVX512BF16_DOT CK_INLINE void dot_block(const dot_ctx *c, int64_t i0, int64_t
     int64_t kk = 0;
     for (; kk + 32 <= k; kk += 32) {
         __m512i wv[4];
-        for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
+        if (RN == 1) _mm_prefetch((const char *)(w + kk) + PF_BYTES, _MM_HINT_T0);
+        else for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
         for (int r = 0; r < RN; r++) wv[r] = _mm512_loadu_si512((const void *)(w + r * k + kk));
         for (int i = 0; i < RM; i++) {
             __m512bh xv = (__m512bh)_mm512_loadu_si512((const void *)(x + i * kp + kk));
@@ -86,13 +90,14 @@ CK_AVX512BF16_DOT static void dot_rows(const dot_ctx *c, int64_t j0, int64_t j1)
     const int64_t m = c->m;
     // Blocks of 4 weight rows × up to 4 x rows: 8 loads feed 16 vdpbf16ps (2 × 8 would need 10). For m > 4 the
     // block's rows are read again, from L1/L2, for each further group of 4 x rows.
+    // Batch 1 with short rows takes one row at a time: a single linear stream (see linear.c's PF_BYTES).
     const int64_t mch = 4;
-    const int rn = 4;
+    const int rn = m == 1 && c->k <= SINGLE_STREAM_K ? 1 : 4;
     int64_t j = j0;
     for (; j + rn <= j1; j += rn)
         for (int64_t i0 = 0; i0 < m; i0 += mch) {
             int64_t rm = m - i0 < mch ? m - i0 : mch;
-            if (rn == 4) { DOT_RM(4) } else { DOT_RM(2) }
+            if (rn == 4) { DOT_RM(4) } else { DOT_RM(1) }
         }
     for (; j < j1; j++)
         for (int64_t i0 = 0; i0 < m; i0 += mch) {

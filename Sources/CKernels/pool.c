@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #if defined(__linux__)
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -59,6 +60,26 @@ int ck_isa_level(void) {
 int ck_set_isa_level(int level) {
     isa_override = level;
     return ck_isa_level();
+}
+
+// ---------------------------------------------------------------- memory
+
+#define HUGE_MIN_BYTES ((size_t)4 << 20)
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+void *ck_alloc(size_t bytes) {
+    size_t align = bytes >= HUGE_MIN_BYTES ? HUGE_ALIGN : 64;
+    if (bytes == 0) bytes = 64;
+    if (bytes > SIZE_MAX - align) return NULL;
+    size_t want = (bytes + align - 1) & ~(align - 1);
+    void *p = NULL;
+    if (posix_memalign(&p, align, want) != 0) return NULL;
+#if defined(MADV_HUGEPAGE)
+    // Before the first touch, so the pages are faulted in huge; a kernel without THP ignores it.
+    if (align == HUGE_ALIGN) (void)madvise(p, want, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, want);
+    return p;
 }
 
 // ---------------------------------------------------------------- scratch

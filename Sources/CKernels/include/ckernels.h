@@ -23,6 +23,13 @@ void ck_f32_to_bf16(const float *src, uint16_t *dst, size_t n);
 /// Widens `n` IEEE half values (raw bits) to float32.
 void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 
+// ---- Memory (pool.c) ----
+
+/// Zero-filled memory for tensors, 64-byte aligned; buffers of 4 MiB and more are aligned to 2 MiB and asked to be
+/// backed by transparent huge pages (madvise), which decode streams faster than 4 KiB pages (fewer TLB misses)
+/// where the kernel allows it. NULL when the memory is not there. Free with free().
+void *ck_alloc(size_t bytes);
+
 // ---- Threads and instruction sets (pool.c) ----
 
 /// Sets the number of threads kernels use, the caller included; `n <= 0` means the number of CPUs this

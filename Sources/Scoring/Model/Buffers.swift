@@ -1,19 +1,19 @@
 import Foundation
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A 64-byte aligned Float32 buffer (AVX-512 loads want the alignment), zero-filled and pre-touched on creation.
+/// A 64-byte aligned Float32 buffer (AVX-512 loads want the alignment), zero-filled and pre-touched on creation; large
+/// ones on huge pages where the kernel allows (`ck_alloc`).
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
     public init(count: Int) {
         self.count = count
-        var raw: UnsafeMutableRawPointer?
         let bytes = max(64, count * 4)
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory allocating \(bytes) bytes") }
-        memset(raw, 0, bytes)
+        guard let raw = ck_alloc(bytes) else { fatalError("out of memory allocating \(bytes) bytes") }
         pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
     }
 
@@ -36,10 +36,8 @@ public final class BF16Buffer: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        var raw: UnsafeMutableRawPointer?
         let bytes = max(64, count * 2)
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else { fatalError("out of memory allocating \(bytes) bytes") }
-        memset(raw, 0, bytes)
+        guard let raw = ck_alloc(bytes) else { fatalError("out of memory allocating \(bytes) bytes") }
         pointer = raw.bindMemory(to: UInt16.self, capacity: max(1, count))
     }
 

@@ -30,7 +30,8 @@ public final class Q8Buffer: @unchecked Sendable {
         self.cols = cols
         paddedCols = (cols + 31) / 32 * 32
         let count = rows * paddedCols
-        quants = UnsafeMutableRawPointer.allocate(byteCount: max(64, count), alignment: 64).bindMemory(to: Int8.self, capacity: max(1, count))
+        guard let raw = ck_alloc(max(64, count)) else { fatalError("out of memory allocating \(count) bytes") }
+        quants = raw.bindMemory(to: Int8.self, capacity: max(1, count))
         scales = BF16Buffer(count: rows * paddedCols / 32)
         ck_quantize_q8(values, Int64(rows), Int64(cols), quants, scales.pointer)
     }
@@ -43,7 +44,7 @@ public final class Q8Buffer: @unchecked Sendable {
         ck_dequantize_q8(quants + r0 * paddedCols, scales.pointer + r0 * (paddedCols / 32), Int64(count), Int64(cols), out)
     }
 
-    deinit { quants.deallocate() }
+    deinit { free(quants) }
 }
 
 /// A weight matrix in PyTorch `Linear` layout: [rows = out features, cols = in features], row-major.
