@@ -84,7 +84,9 @@ import Testing
 
     /// `ck_linear_bf16_dot` (batched decode on vdpbf16ps) against the same double reference, with bias and
     /// accumulation, at both paths; a row's result does not depend on the batch around it or on the thread count.
-    @Test(arguments: [(1, 8, 32), (3, 9, 33), (8, 64, 896), (5, 130, 31), (12, 40, 100), (32, 300, 257), (2, 4, 0)])
+    /// Rows of up to 2048 values at batch 1 and 5–8 take one weight row at a time, longer ones blocks of 4: both sides.
+    @Test(arguments: [(1, 8, 32), (3, 9, 33), (8, 64, 896), (5, 130, 31), (12, 40, 100), (32, 300, 257), (2, 4, 0),
+                      (1, 20, 2100), (8, 20, 2100)])
     func linearDotMatchesDoubleReferenceAndIsBatchInvariant(_ shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SplitMix64(seed: UInt64(m * 7 + n * 3 + k))

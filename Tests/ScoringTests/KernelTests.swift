@@ -74,6 +74,7 @@ let linearCases: [LinearCase] = [
     .init(m: 9, n: 7, k: 16),
     .init(m: 32, n: 21, k: 200, ldyPad: 2, bias: true, accumulate: true),
     .init(m: 1, n: 300, k: 1000, bias: true),   // large enough to run on the pool
+    .init(m: 1, n: 70, k: 2100, bias: true),    // batch 1 with rows past SINGLE_STREAM_K: blocks of 4 rows
     .init(m: 2, n: 257, k: 515),
     .init(m: 6, n: 3, k: 0, bias: true, accumulate: true),
     .init(m: 3, n: 70, k: 5000, ldxPad: 7, bias: true),          // k split into ranges (x rows exceed L1)
