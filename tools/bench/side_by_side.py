@@ -69,7 +69,8 @@ def ratio(ours, theirs):
     return f"{statistics.median(ours) / statistics.median(theirs):.2f}×"
 
 
-print(f"\nHost: {host}; llama.cpp {commit} ({label}), CPU {cpu}. {len(rounds)} round(s), engines one after the other.")
+build = f"llama.cpp {commit} ({label})" if commit and commit != "unknown" else f"llama.cpp of {label}"
+print(f"\nHost: {host}; {build}, CPU {cpu}. {len(rounds)} round(s), engines one after the other.")
 print("Tokens/s, median (range) over the rounds. Decode: 64 steps after a 128-token context (llama-batched-bench, our")
 print("bench engine); llama.cpp's tg64 (llama-bench, empty context) for reference.\n")
 print("| weights | engine | prefill 512 | decode batch 1 | decode batch 8 | llama-bench tg64 |")
