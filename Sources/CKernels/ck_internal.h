@@ -19,6 +19,12 @@
 
 #define CK_INLINE static inline __attribute__((always_inline))
 
+// Small-batch linear layers (linear.c, linear_bf16dot.c): rows of up to CK_SINGLE_STREAM_K values are read one weight
+// row at a time where that pays (batch 1; batches of 5–8 on vdpbf16ps), so each thread's share of W is one linear
+// stream, prefetched CK_PF_BYTES ahead of the loads (linear.c has the measurements).
+#define CK_PF_BYTES 512
+#define CK_SINGLE_STREAM_K 2048
+
 /// One bfloat16 value (raw bits) as float32.
 CK_INLINE float ck_bf16_value(uint16_t b) {
     uint32_t u = (uint32_t)b << 16;

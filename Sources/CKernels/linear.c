@@ -42,19 +42,17 @@ enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
 #define PF_ROWS 4
 // Chunks per thread: more lets a thread that runs ahead take over work of one that was descheduled.
 #define CHUNKS_PER_THREAD 4
-// Batch 1 with short rows (k ≤ SINGLE_STREAM_K) takes one weight row at a time (RN = 1): consecutive rows are
-// contiguous, so a thread's share of W is one linear stream, prefetched PF_BYTES ahead of the loads. Four interleaved
-// row streams (RN = 4) with row-ahead prefetches streamed 17–21 GB/s on rows of 896 bf16 values where this streams
+// Batch 1 with short rows (k ≤ CK_SINGLE_STREAM_K) takes one weight row at a time (RN = 1): consecutive rows are
+// contiguous, so a thread's share of W is one linear stream, prefetched CK_PF_BYTES ahead of the loads. Four
+// interleaved row streams (RN = 4) with row-ahead prefetches streamed 17–21 GB/s on rows of 896 bf16 values where this streams
 // 25–35 (2 threads, AVX-512 host). Long rows (down_proj's 4864) keep RN = 4: there x no longer stays in L1 and each
 // of its loads serves four weight rows, which measured faster; so do q8 rows on AVX2, whose RN = 1 loop is bound by
 // its chain of dependent FMAs.
-#define PF_BYTES 512
-#define SINGLE_STREAM_K 2048
-// Software prefetch for the block's weight rows at offset kk: PF_BYTES ahead on the single stream of RN = 1, else
+// Software prefetch for the block's weight rows at offset kk: CK_PF_BYTES ahead on the single stream of RN = 1, else
 // the same offset PF_ROWS rows ahead.
 #define PREFETCH_ROWS(stride)                                                                        \
     do {                                                                                             \
-        if (RN == 1) _mm_prefetch((const char *)(w + kk) + PF_BYTES, _MM_HINT_T0);                  \
+        if (RN == 1) _mm_prefetch((const char *)(w + kk) + CK_PF_BYTES, _MM_HINT_T0);               \
         else for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * (stride) + kk), _MM_HINT_T0); \
     } while (0)
 
@@ -193,7 +191,7 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
     // Blocks of RN weight rows × up to `mch` x rows (RN·RM ≤ 16 accumulators): 4 × 1..4 or 2 × 5..8.
     const int64_t m = c->m, k = c->k;
     const int64_t mch = m > 4 ? 8 : 4;
-    const int rn = mch == 8 ? 2 : m == 1 && k <= SINGLE_STREAM_K ? 1 : 4;
+    const int rn = mch == 8 ? 2 : m == 1 && k <= CK_SINGLE_STREAM_K ? 1 : 4;
     const int64_t nmc = (m + mch - 1) / mch;
     // Weight rows outermost: a block of RN rows stays in L1 while every x row chunk passes over it.
     // Every x row passes over each block of weight rows, so when x (m rows) would not stay in L1,
@@ -344,9 +342,9 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
 }
 
 CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const int WT) {
-    // RM ≤ 4; RN = 2 (when m == 1: 4, or 1 for one linear stream, see PF_BYTES), so RN·RM ≤ 8 accumulators and
+    // RM ≤ 4; RN = 2 (when m == 1: 4, or 1 for one linear stream, see CK_PF_BYTES), so RN·RM ≤ 8 accumulators and
     // everything fits in 16 registers.
-    int rn = c->m > 1 ? 2 : c->k <= SINGLE_STREAM_K && WT != WT_Q8 ? 1 : 4;
+    int rn = c->m > 1 ? 2 : c->k <= CK_SINGLE_STREAM_K && WT != WT_Q8 ? 1 : 4;
     int64_t j = j0;
     while (j < j1) {
         if (j1 - j >= rn) {

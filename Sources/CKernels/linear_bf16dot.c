@@ -14,10 +14,6 @@
 
 #define ROW_ALIGN 4
 #define PF_ROWS 8
-// Short rows at batch 1 and 5–8: one weight row at a time, a single linear stream prefetched PF_BYTES ahead (see
-// linear.c).
-#define PF_BYTES 512
-#define SINGLE_STREAM_K 2048
 #define CHUNKS_PER_THREAD 4
 #define PAR_MIN_BYTES (48 * 1024)
 
@@ -52,7 +48,7 @@ CK_AVX512BF16_DOT CK_INLINE void dot_block(const dot_ctx *c, int64_t i0, int64_t
     int64_t kk = 0;
     for (; kk + 32 <= k; kk += 32) {
         __m512i wv[4];
-        if (RN == 1) _mm_prefetch((const char *)(w + kk) + PF_BYTES, _MM_HINT_T0);
+        if (RN == 1) _mm_prefetch((const char *)(w + kk) + CK_PF_BYTES, _MM_HINT_T0);
         else for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * k + kk), _MM_HINT_T0);
         for (int r = 0; r < RN; r++) wv[r] = _mm512_loadu_si512((const void *)(w + r * k + kk));
         for (int i = 0; i < RM; i++) {
@@ -92,10 +88,10 @@ CK_AVX512BF16_DOT static void dot_rows(const dot_ctx *c, int64_t j0, int64_t j1)
     // Blocks of 4 weight rows × up to 4 x rows: 8 loads feed 16 vdpbf16ps (2 × 8 would need 10). For m > 4 the
     // block's rows are read again, from L1/L2, for each further group of 4 x rows.
     // With short rows, batch 1 and batches of 5–8 take one weight row at a time (8 x rows of 896 bf16 values stay in
-    // L1): a single linear stream (see linear.c's PF_BYTES). Batch 8 on rows of 896 streamed 21–31 GB/s this way
-    // against 16–21 with blocks of 4 rows × 4 x rows. Long rows keep the 4 × 4 blocks, where each x load serves four
+    // L1): a single linear stream (see linear.c's CK_PF_BYTES). Batch 8 on rows of 896 streamed 21–31 GB/s this
+    // way against 16–21 with blocks of 4 rows × 4 x rows. Long rows keep the 4 × 4 blocks, where each x load serves four
     // weight rows.
-    const int single = c->k <= SINGLE_STREAM_K && (m == 1 || m > 4);
+    const int single = c->k <= CK_SINGLE_STREAM_K && (m == 1 || m > 4);
     const int64_t mch = single && m > 4 ? 8 : 4;
     const int rn = single ? 1 : 4;
     int64_t j = j0;
