@@ -44,16 +44,18 @@ enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
 #define CHUNKS_PER_THREAD 4
 // Batch 1 with short rows (k ≤ CK_SINGLE_STREAM_K) takes one weight row at a time (RN = 1): consecutive rows are
 // contiguous, so a thread's share of W is one linear stream, prefetched CK_PF_BYTES ahead of the loads. Four
-// interleaved row streams (RN = 4) with row-ahead prefetches streamed 17–21 GB/s on rows of 896 bf16 values where this streams
-// 25–35 (2 threads, AVX-512 host). Long rows (down_proj's 4864) keep RN = 4: there x no longer stays in L1 and each
-// of its loads serves four weight rows, which measured faster; so do q8 rows on AVX2, whose RN = 1 loop is bound by
-// its chain of dependent FMAs.
+// interleaved row streams (RN = 4) with row-ahead prefetches streamed 17–21 GB/s on rows of 896 bf16 values where this
+// streams 25–35 (2 threads, AVX-512 host). Long rows (down_proj's 4864) keep RN = 4: there x no longer stays in L1 and
+// each of its loads serves four weight rows, which measured faster; so do q8 rows on AVX2, whose RN = 1 loop is bound
+// by its chain of dependent FMAs.
 // Software prefetch for the block's weight rows at offset kk: CK_PF_BYTES ahead on the single stream of RN = 1, else
 // the same offset PF_ROWS rows ahead.
 #define PREFETCH_ROWS(stride)                                                                        \
     do {                                                                                             \
         if (RN == 1) _mm_prefetch((const char *)(w + kk) + CK_PF_BYTES, _MM_HINT_T0);               \
-        else for (int r = 0; r < RN; r++) _mm_prefetch((const char *)(w + (r + PF_ROWS) * (stride) + kk), _MM_HINT_T0); \
+        else                                                                                         \
+            for (int r = 0; r < RN; r++)                                                             \
+                _mm_prefetch((const char *)(w + (r + PF_ROWS) * (stride) + kk), _MM_HINT_T0);        \
     } while (0)
 
 static inline void store_out(const lin_ctx *c, int64_t i, int64_t j, float dot) {

@@ -88,8 +88,8 @@ CK_AVX512BF16_DOT static void dot_rows(const dot_ctx *c, int64_t j0, int64_t j1)
     // Blocks of 4 weight rows × up to 4 x rows: 8 loads feed 16 vdpbf16ps (2 × 8 would need 10). For m > 4 the
     // block's rows are read again, from L1/L2, for each further group of 4 x rows.
     // With short rows, batch 1 and batches of 5–8 take one weight row at a time (8 x rows of 896 bf16 values stay in
-    // L1): a single linear stream (see linear.c's CK_PF_BYTES). Batch 8 on rows of 896 streamed 21–31 GB/s this
-    // way against 16–21 with blocks of 4 rows × 4 x rows. Long rows keep the 4 × 4 blocks, where each x load serves four
+    // L1): a single linear stream (see linear.c's CK_PF_BYTES). Batch 8 on rows of 896 streamed 21–31 GB/s this way
+    // against 16–21 with blocks of 4 rows × 4 x rows. Long rows keep the 4 × 4 blocks, where each x load serves four
     // weight rows.
     const int single = c->k <= CK_SINGLE_STREAM_K && (m == 1 || m > 4);
     const int64_t mch = single && m > 4 ? 8 : 4;
