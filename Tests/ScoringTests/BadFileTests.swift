@@ -65,6 +65,40 @@ import Testing
         #expect(throws: ModelLoadError.unsupportedDType(tensor: name, found: "I32")) { try Qwen2Model.load(directory: dir) }
     }
 
+    /// A checkpoint whose weights would not fit in the memory available is refused with the figures, before any
+    /// weight is allocated (an allocation that fails would end the process); one that just fits loads.
+    @Test func aCheckpointLargerThanTheMemoryIsRefused() throws {
+        let dir = try savedModel()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = try Qwen2Config.load(dir.appendingPathComponent("config.json"))
+        let store = try TensorStore(directory: dir)
+        // The file is F32: every tensor at 4 bytes a value as stored, matrices at 2 in BF16.
+        var f32 = 0, bf16 = 0
+        for name in store.names {
+            let info = try store.info(name)
+            let n = info.shape.reduce(1, *)
+            f32 += n * 4
+            bf16 += n * (info.shape.count == 2 ? 2 : 4)
+        }
+        #expect(throws: ModelLoadError.insufficientMemory(neededBytes: f32, availableBytes: f32 - 1)) {
+            try Qwen2Model.load(config: config, store: store, format: .asStored, availableMemory: f32 - 1)
+        }
+        #expect(throws: ModelLoadError.insufficientMemory(neededBytes: bf16, availableBytes: 4096)) {
+            try Qwen2Model.load(config: config, store: store, format: .bf16, availableMemory: 4096)
+        }
+        _ = try Qwen2Model.load(config: config, store: store, format: .asStored, availableMemory: f32)
+        _ = try Qwen2Model.load(config: config, store: store, format: .bf16, availableMemory: bf16)
+        #expect(ModelLoadError.insufficientMemory(neededBytes: 3 << 30, availableBytes: 1 << 30).description.contains("3072 MiB"))
+    }
+
+    @Test func theAvailableMemoryIsReadFromMeminfo() {
+        let text = "MemTotal:       24608300 kB\nMemFree:         1000000 kB\nMemAvailable:   20123456 kB\n"
+        #expect(SystemMemory.memAvailableKiB(in: text) == 20_123_456)
+        #expect(SystemMemory.memAvailableKiB(in: "MemTotal: 5 kB\n") == nil)
+        #expect(SystemMemory.memAvailableKiB(in: "MemAvailable: lots kB\n") == nil)
+        #expect((SystemMemory.availableBytes() ?? 0) > 0)
+    }
+
     /// Writes a safetensors file with a hand-made header and `dataBytes` bytes of data.
     func rawFile(header: String, dataBytes: Int, declaredLength: UInt64? = nil) throws -> URL {
         let dir = try TestPaths.temporaryDirectory()

@@ -211,4 +211,18 @@ import Testing
         #expect(run(banned: true) == 0)
         #expect(run(banned: false) > 0)  // the same policy without the ban writes it: the check can fail
     }
+
+    /// Which claim the scorer bans: the word 线索 where no evidence was found (so `线索箱…` is kept out too), only the
+    /// exact opening where the text says 线索 itself, nothing where there is evidence.
+    @Test func theScorerBansTheWordUnlessTheTextUsesIt() {
+        #expect(Scorer.bannedClaim(text: "新华社北京电，会议今日召开。", evidenceFound: false) == "线索")
+        #expect(Scorer.bannedClaim(text: "警方仍在寻找线索。", evidenceFound: false) == "线索提示")
+        #expect(Scorer.bannedClaim(text: "加微信abc123，日结300", evidenceFound: true) == nil)
+        // The word's ban covers a mangled claim that the opening's ban lets through.
+        let grammar = Qwen2Vocabulary.shared.grammar
+        let word = PhraseBan(PhraseBan.Table(phrase: "线索", grammar: grammar))
+        let opening = PhraseBan(PhraseBan.Table(phrase: Self.phrase, grammar: grammar))
+        #expect(word.completes(Array("线索箱".utf8)))
+        #expect(!opening.completes(Array("线索箱".utf8)))
+    }
 }

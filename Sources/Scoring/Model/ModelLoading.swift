@@ -10,8 +10,16 @@ extension Qwen2Model {
         return try load(config: config, store: store, format: format)
     }
 
-    public static func load(config: Qwen2Config, store: TensorStore, format: WeightFormat) throws -> Qwen2Model {
+    /// `availableMemory` (bytes; nil = what the machine has available now, `SystemMemory.availableBytes`) bounds what
+    /// the weights may take: a checkpoint that would not fit is refused with `insufficientMemory` before any weight is
+    /// allocated, instead of ending the process when the allocation fails.
+    public static func load(config: Qwen2Config, store: TensorStore, format: WeightFormat,
+                            availableMemory: Int? = nil) throws -> Qwen2Model {
         try config.validate()
+        let needed = try residentBytes(store: store, format: format)
+        if let available = availableMemory ?? SystemMemory.availableBytes(), needed > available {
+            throw ModelLoadError.insufficientMemory(neededBytes: needed, availableBytes: available)
+        }
         var unused = store.names
         let C = config.hiddenSize, I = config.intermediateSize, V = config.vocabSize
 
@@ -72,6 +80,30 @@ extension Qwen2Model {
         }
         if !unused.isEmpty { throw ModelLoadError.unusedTensors(names: unused.sorted()) }
         return Qwen2Model(config: config, embedding: embedding, layers: layers, finalNorm: finalNorm, lmHead: lmHead)
+    }
+
+    /// Bytes the checkpoint's tensors take once loaded in `format` (matrices at the format's width, vectors in F32), plus
+    /// the largest buffer a conversion holds for a moment (the F32 copy a q8 or F16 matrix passes through). Counted from
+    /// the headers alone; saturates instead of overflowing on absurd shapes.
+    static func residentBytes(store: TensorStore, format: WeightFormat) throws -> Int {
+        func times(_ a: Int, _ b: Int) -> Int { let (m, o) = a.multipliedReportingOverflow(by: b); return o ? .max : m }
+        func plus(_ a: Int, _ b: Int) -> Int { let (m, o) = a.addingReportingOverflow(b); return o ? .max : m }
+        var total = 0, transient = 0
+        for name in store.names {
+            let info = try store.info(name)
+            let n = info.shape.reduce(1) { times($0, max(0, $1)) }
+            guard info.shape.count == 2 else { total = plus(total, times(n, 4)); continue }
+            if format == .q8 {
+                total = plus(total, plus(times(n / 32, 34), 34 * info.shape[0]))  // int8 quants, a BF16 scale per 32
+                transient = max(transient, times(n, 4))
+            } else if format == .bf16 || (format == .asStored && info.dtype == .bf16) {
+                total = plus(total, times(n, 2))
+                if info.dtype == .f16 { transient = max(transient, times(n, 4)) }
+            } else {
+                total = plus(total, times(n, 4))
+            }
+        }
+        return plus(total, transient)
     }
 
     /// A model with random weights (normal, std 0.02; norms 1) — for benchmarks and tests that need no files.

@@ -2,6 +2,8 @@ import Foundation
 
 /// Errors loading a model folder; each names the file, key or tensor, what was expected and what was found.
 public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
+    static func mebibytes(_ n: Int) -> String { "\((n + (1 << 20) - 1) >> 20) MiB" }
+
     case missingFile(path: String)
     case badConfig(file: String, key: String, reason: String)
     case unsupportedModelType(file: String, found: String)
@@ -9,6 +11,8 @@ public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
     case unusedTensors(names: [String])
     case wrongShape(tensor: String, expected: [Int], found: [Int])
     case unsupportedDType(tensor: String, found: String)
+    /// The weights would need more memory than the machine has available: refused before anything is allocated.
+    case insufficientMemory(neededBytes: Int, availableBytes: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +23,8 @@ public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
         case let .unusedTensors(ns): "checkpoint has \(ns.count) tensor(s) the Qwen2 architecture does not use: \(ns.prefix(5).joined(separator: ", "))\(ns.count > 5 ? ", …" : "")"
         case let .wrongShape(t, e, f): "tensor \(t) has shape \(f), expected \(e)"
         case let .unsupportedDType(t, f): "tensor \(t) has dtype \(f), expected F32, BF16 or F16"
+        case let .insufficientMemory(n, a):
+            "the weights need \(Self.mebibytes(n)) in memory in the chosen weight format, but only \(Self.mebibytes(a)) are available; choose a smaller weight_format (bf16, q8) or a machine with more memory"
         }
     }
 }

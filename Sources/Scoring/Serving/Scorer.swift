@@ -22,7 +22,7 @@ public struct ScorerOptions: Sendable {
     public var sampling = SamplingParameters.greedy()
     /// Hold the reasoning to what the model was shown while decoding: a span it quotes between “ and ” can only be one
     /// that occurs in the text or its evidence line (`QuoteGuard`), and where the evidence stage found nothing it may not
-    /// claim evidence (`线索提示`, `PhraseBan`).
+    /// claim evidence (no `线索` in the reasoning, or only `线索提示` when the text itself says 线索; `PhraseBan`).
     public var groundReasoning = true
     public init() {}
 }
@@ -101,9 +101,14 @@ public final class Scorer: @unchecked Sendable {
     public let baseModelID: String
     let grammar: AnswerGrammar
     let answerReserve: Int
-    /// The opening the model writes when it cites the evidence line; banned where the evidence stage found nothing.
+    /// The word the model's claims of evidence are built on: the reasoning cites the evidence line with the opening
+    /// `线索提示`, and in the training data `线索` occurs nowhere else. Banned where the evidence stage found nothing, so
+    /// that mangled claims (`线索箱…`) are kept out as well as the exact opening; where the text itself contains 线索
+    /// (and the reasoning may quote it) only the exact opening is banned.
+    static let evidenceWord = "线索"
     static let evidenceClaim = "线索提示"
-    let evidenceClaims: PhraseBan.Table?
+    let evidenceWordBan: PhraseBan.Table?
+    let evidenceClaimBan: PhraseBan.Table?
     let prefixTokens: [Int]
     /// Longest prompt of one pass: the options' limit, bounded by the model's context minus the answer budget.
     public let promptLimit: Int
@@ -130,8 +135,9 @@ public final class Scorer: @unchecked Sendable {
         let continuation: CheckedContinuation<ScoreResult, Error>
         /// What the reasoning may quote (the window's text and the evidence line it was shown); nil = quotes are free.
         let quoteSources: [String]?
-        /// The evidence stage found nothing in the window's text (the reasoning may not claim evidence).
-        let noEvidence: Bool
+        /// The phrase the reasoning may not write: a claim of evidence, where the evidence stage found nothing in the
+        /// window's text; nil = none.
+        let claimBan: PhraseBan.Table?
         /// The adapter fixed at enqueue time (all windows of one text share it); nil = the one active at admission.
         let adapter: AdapterChoice?
     }
@@ -175,7 +181,9 @@ public final class Scorer: @unchecked Sendable {
         grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
                                     specialTokenIDs: tokenizer.specialTokenIDs)
         answerReserve = ScoreConstraint.guaranteedAnswerReserve
-        evidenceClaims = prompt.evidence && options.groundReasoning ? PhraseBan.Table(phrase: Self.evidenceClaim, grammar: grammar) : nil
+        let grounded = prompt.evidence && options.groundReasoning
+        evidenceWordBan = grounded ? PhraseBan.Table(phrase: Self.evidenceWord, grammar: grammar) : nil
+        evidenceClaimBan = grounded ? PhraseBan.Table(phrase: Self.evidenceClaim, grammar: grammar) : nil
         prefixTokens = tokenizer.encode(prompt.prefix)
         // The last generated token is never fed back, so a sequence holds at most prompt + max_new_tokens − 1 positions.
         promptLimit = min(options.maxPromptTokens, model.contextLength - options.maxNewTokens + 1)
@@ -305,17 +313,30 @@ public final class Scorer: @unchecked Sendable {
         return (pending.count >= options.queueCapacity, running, activeAdapter)
     }
 
-    /// What a reasoning about `text` may quote (the text, and the evidence line when the prompt shows one), and
-    /// whether the evidence stage found nothing in it.
-    private func grounding(for text: String) -> (sources: [String]?, noEvidence: Bool) {
-        guard options.groundReasoning else { return (nil, false) }
-        guard prompt.evidence else { return ([text], false) }
+    /// What a reasoning about `text` may quote (the text, and the evidence line when the prompt shows one), and the
+    /// claim of evidence it may not write when the evidence stage found nothing in it.
+    private func grounding(for text: String) -> (sources: [String]?, claimBan: PhraseBan.Table?) {
+        guard options.groundReasoning else { return (nil, nil) }
+        guard prompt.evidence else { return ([text], nil) }
         let items = EvidenceFinder.find(in: text)
-        return ([text, EvidenceFinder.promptLine(items)], items.isEmpty)
+        let ban: PhraseBan.Table?
+        switch Self.bannedClaim(text: text, evidenceFound: !items.isEmpty) {
+        case Self.evidenceWord?: ban = evidenceWordBan
+        case Self.evidenceClaim?: ban = evidenceClaimBan
+        default: ban = nil
+        }
+        return ([text, EvidenceFinder.promptLine(items)], ban)
+    }
+
+    /// The phrase a grounded reasoning about `text` may not write: none where the evidence stage found something;
+    /// otherwise the word `线索` itself, or only the opening `线索提示` when the text contains 线索 (a quote of it).
+    static func bannedClaim(text: String, evidenceFound: Bool) -> String? {
+        if evidenceFound { return nil }
+        return text.contains(evidenceWord) ? evidenceClaim : evidenceWord
     }
 
     private func enqueue(_ ids: [Int], quoting text: String, adapter: AdapterChoice?, checkCapacity: Bool) async throws -> ScoreResult {
-        let (sources, noEvidence) = grounding(for: text)
+        let (sources, claimBan) = grounding(for: text)
         guard ids.count <= promptLimit else { throw ScorerError.textTooLong(tokens: ids.count, limit: promptLimit) }
         let enqueued = Monotonic.seconds()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScoreResult, Error>) in
@@ -325,7 +346,7 @@ public final class Scorer: @unchecked Sendable {
             if checkCapacity, pending.count >= options.queueCapacity {
                 c.resume(throwing: ScorerError.queueFull(capacity: options.queueCapacity)); return
             }
-            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, quoteSources: sources, noEvidence: noEvidence,
+            pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, quoteSources: sources, claimBan: claimBan,
                                    adapter: adapter))
             cond.signal()
         }
@@ -411,7 +432,7 @@ public final class Scorer: @unchecked Sendable {
                                   promptTokens: p.ids.count, remainingPrompt: p.ids[start...],
                                   constraint: ScoreConstraint(grammar: grammar, answerReserve: answerReserve,
                                                               quotes: p.quoteSources.map { QuoteGuard(sources: $0) },
-                                                              claims: p.noEvidence ? evidenceClaims.map { PhraseBan($0) } : nil),
+                                                              claims: p.claimBan.map { PhraseBan($0) }),
                                   seed: options.sampling.seed))
     }
 
