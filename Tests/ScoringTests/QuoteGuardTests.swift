@@ -158,8 +158,12 @@ import Testing
                 let written = Array(bytes.dropLast(min(cut, bytes.count))).suffix(p.count - 1)
                 let fast = Set(b.banned(grammar))
                 var brute = Set<Int>()
+                let fresh = bytes.dropLast(min(cut, bytes.count)).isEmpty
                 for t in 0..<grammar.vocabularySize where !grammar.isSpecial[t] {
-                    if PhraseBan.Table.contains(Array(written) + Array(grammar.bytes(of: t)), p) { brute.insert(t) }
+                    let tb = Array(grammar.bytes(of: t))
+                    if PhraseBan.Table.contains(Array(written) + tb, p) { brute.insert(t) }
+                    // First of all, nothing that begins the phrase either.
+                    if fresh && !tb.isEmpty && tb.count < p.count && p.starts(with: tb) { brute.insert(t) }
                 }
                 #expect(fast == brute, "tail \(tail) cut \(cut): \(fast.count) vs \(brute.count)")
             }
@@ -224,5 +228,15 @@ import Testing
         let opening = PhraseBan(PhraseBan.Table(phrase: Self.phrase, grammar: grammar))
         #expect(word.completes(Array("线索箱".utf8)))
         #expect(!opening.completes(Array("线索箱".utf8)))
+        // Nor may the reasoning begin with the phrase's first character (a mangled claim follows: `线售卖…`); later
+        // the character is free (`在线`, `路线`).
+        let v = Qwen2Vocabulary.shared
+        guard let xian = v.idByBytes[Array("线".utf8)], let zhe = v.idByBytes[Array("这".utf8)] else {
+            Issue.record("线 and 这 are single tokens of the Qwen2 vocabulary"); return
+        }
+        #expect(word.banned(grammar).contains(xian) && !word.banned(grammar).contains(zhe))
+        var later = word
+        later.feed(Array("这条".utf8))
+        #expect(!later.banned(grammar).contains(xian))
     }
 }
