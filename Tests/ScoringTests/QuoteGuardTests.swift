@@ -216,6 +216,24 @@ import Testing
         #expect(run(banned: false) > 0)  // the same policy without the ban writes it: the check can fail
     }
 
+    /// The evidence a reasoning may quote is the items, not the line's label: with nothing found there is nothing to
+    /// quote from it (v3 wrote “线” about texts without the character, taken from `线索：无`).
+    @Test func theEvidenceLabelIsNotQuotable() {
+        #expect(EvidenceFinder.quotableEvidence([]) == nil)
+        let text = "加微信abc123，日结300，刷单"
+        let items = EvidenceFinder.find(in: text)
+        let quotable = EvidenceFinder.quotableEvidence(items)
+        #expect(quotable != nil && !(quotable ?? "").contains("线索") && !items.isEmpty)
+        #expect(EvidenceFinder.promptLine(items) == EvidenceFinder.promptLineLabel + (quotable ?? ""))
+        // Through the guard: a quote of the label's first character is refused where the text lacks it.
+        var guardNone = QuoteGuard(sources: ["那你最想见的人是谁"] + (EvidenceFinder.quotableEvidence([]).map { [$0] } ?? []))
+        _ = guardNone.feed(Array("“".utf8))
+        #expect(!guardNone.allows(Array("线".utf8)))
+        var guardOld = QuoteGuard(sources: ["那你最想见的人是谁", EvidenceFinder.promptLine([])])
+        _ = guardOld.feed(Array("“".utf8))
+        #expect(guardOld.allows(Array("线".utf8)))  // the label as a source let it through: the check can fail
+    }
+
     /// Which claim the scorer bans: the word 线索 where no evidence was found (so `线索箱…` is kept out too), only the
     /// exact opening where the text says 线索 itself, nothing where there is evidence.
     @Test func theScorerBansTheWordUnlessTheTextUsesIt() {

@@ -66,12 +66,21 @@ extension EvidenceFinder {
     public static let promptLineMaxItems = 10
     /// Longest prompt line, in characters (an item that would pass it is left out and `…` marks the omission).
     public static let promptLineMaxCharacters = 200
+    /// The label every prompt line starts with.
+    public static let promptLineLabel = "线索："
+
+    /// What a reasoning may quote from the prompt line: the items as rendered there, without the line's label; nil when
+    /// nothing was found (`线索：无` gives the model nothing to quote: a quote of “线” or “无” would be made up).
+    public static func quotableEvidence(_ items: [EvidenceItem]) -> String? {
+        guard !items.isEmpty else { return nil }
+        return String(promptLine(items).dropFirst(promptLineLabel.count))
+    }
 
     /// One line for the model's input: `线索：身份证号(1101**********2316)；手机号(138****5678)`, or `线索：无`.
     /// Items are rendered in order, duplicates (same type and masked value) once, at most `promptLineMaxItems`
     /// items and `promptLineMaxCharacters` characters. The line never contains a line break.
     public static func promptLine(_ items: [EvidenceItem]) -> String {
-        let head = "线索："
+        let head = promptLineLabel
         var seen = Set<String>()
         var parts: [String] = []
         var length = head.count

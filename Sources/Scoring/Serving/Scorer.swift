@@ -133,7 +133,8 @@ public final class Scorer: @unchecked Sendable {
         let ids: [Int]
         let enqueued: Double
         let continuation: CheckedContinuation<ScoreResult, Error>
-        /// What the reasoning may quote (the window's text and the evidence line it was shown); nil = quotes are free.
+        /// What the reasoning may quote (the window's text and the evidence items it was shown, without the line's
+        /// label); nil = quotes are free.
         let quoteSources: [String]?
         /// The phrase the reasoning may not write: a claim of evidence, where the evidence stage found nothing in the
         /// window's text; nil = none.
@@ -313,7 +314,7 @@ public final class Scorer: @unchecked Sendable {
         return (pending.count >= options.queueCapacity, running, activeAdapter)
     }
 
-    /// What a reasoning about `text` may quote (the text, and the evidence line when the prompt shows one), and the
+    /// What a reasoning about `text` may quote (the text, and the evidence items when the prompt shows some), and the
     /// claim of evidence it may not write when the evidence stage found nothing in it.
     private func grounding(for text: String) -> (sources: [String]?, claimBan: PhraseBan.Table?) {
         guard options.groundReasoning else { return (nil, nil) }
@@ -325,7 +326,7 @@ public final class Scorer: @unchecked Sendable {
         case Self.evidenceClaim?: ban = evidenceClaimBan
         default: ban = nil
         }
-        return ([text, EvidenceFinder.promptLine(items)], ban)
+        return ([text] + (EvidenceFinder.quotableEvidence(items).map { [$0] } ?? []), ban)
     }
 
     /// The phrase a grounded reasoning about `text` may not write: none where the evidence stage found something;
