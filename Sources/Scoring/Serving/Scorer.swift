@@ -21,8 +21,9 @@ public struct ScorerOptions: Sendable {
     /// Greedy by default: the same text gets the same scores.
     public var sampling = SamplingParameters.greedy()
     /// Hold the reasoning to what the model was shown while decoding: a span it quotes between “ and ” can only be one
-    /// that occurs in the text or its evidence line (`QuoteGuard`), and where the evidence stage found nothing it may not
-    /// claim evidence (no `线索` in the reasoning, or only `线索提示` when the text itself says 线索; `PhraseBan`).
+    /// that occurs in the text or in the evidence items its evidence line shows (`QuoteGuard`), and where the evidence
+    /// stage found nothing it may not claim evidence: no reasoning that begins with 线, no `线索` outside a quote (only
+    /// no `线索提示` when the text itself says 线索; `PhraseBan`).
     public var groundReasoning = true
     public init() {}
 }
