@@ -36,6 +36,22 @@ import Testing
         #expect(p.decide(scores: nil, confidence: [:]).verdict == .review)
     }
 
+    /// With `personalDataBlockNeedsEvidence`, a block on 敏感数据泄露 alone asks for review unless the evidence stage
+    /// validated personal data in the text; other dimensions, and the policy without the option, are unchanged.
+    @Test func aPersonalDataBlockCanRequireValidatedEvidence() throws {
+        var p = VerdictPolicy.standard
+        let leak = try scores([.dataLeak: 35])
+        #expect(p.decide(scores: leak, confidence: confidence(0.9), personalDataFound: false).verdict == .block)
+        p.personalDataBlockNeedsEvidence = true
+        let unvalidated = p.decide(scores: leak, confidence: confidence(0.9), personalDataFound: false)
+        #expect(unvalidated.verdict == .review && unvalidated.reason.contains("no personal data validated"))
+        #expect(p.decide(scores: leak, confidence: confidence(0.9), personalDataFound: nil).verdict == .review)
+        #expect(p.decide(scores: leak, confidence: confidence(0.9), personalDataFound: true).verdict == .block)
+        #expect(p.decide(scores: try scores([.dataLeak: 35, .bias: 10]), confidence: confidence(0.9), personalDataFound: false).verdict == .block)
+        #expect(p.decide(scores: try scores([.bias: 10]), confidence: confidence(0.9), personalDataFound: false).verdict == .block)
+        #expect(p.decide(scores: try scores([:]), confidence: confidence(0.9), personalDataFound: false).verdict == .pass)
+    }
+
     @Test func perDimensionThresholdsAndTheirBounds() throws {
         var p = VerdictPolicy.standard
         p.blockBelow[.dataLeak] = 101

@@ -28,6 +28,11 @@ import Testing
     try configuration.set("matmul_precision", "bf16")
     #expect(configuration.matmulPrecision == .bf16)
     #expect(throws: ConfigurationError.self) { try configuration.set("matmul_precision", "fp8") }
+    #expect(try !configuration.verdictPolicy().personalDataBlockNeedsEvidence)
+    try configuration.set("verdict_personal_data_needs_evidence", "true")
+    #expect(try configuration.verdictPolicy().personalDataBlockNeedsEvidence)
+    try configuration.set("verdict_thresholds", #"{"block_below": 40}"#)
+    #expect(try configuration.verdictPolicy().personalDataBlockNeedsEvidence, "per-dimension thresholds keep the option")
     try configuration.validate()
 }
 

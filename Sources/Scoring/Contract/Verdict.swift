@@ -14,6 +14,11 @@ public struct VerdictPolicy: Sendable, Equatable {
     public var blockBelow: [Dimension: Int]
     public var reviewBelow: [Dimension: Int]
     public var minConfidence: Float
+    /// A block on 敏感数据泄露 needs personal data the evidence stage validated (an ID-card number with its check digit,
+    /// a mobile number, a bank card passing Luhn, an e-mail, an address, a contact handle); without it the score asks
+    /// for review instead. The model flags about half of the look-alikes (order numbers, numbers with a wrong check
+    /// digit) and also requests for someone's private data, so this trades false blocks for reviews. Off by default.
+    public var personalDataBlockNeedsEvidence = false
 
     /// Defaults that follow the corpus's severities: severe (10) and moderate (35) block, mild (60) asks for review.
     public static let standard = VerdictPolicy(blockBelow: 50, reviewBelow: 80, minConfidence: 0.5)
@@ -47,14 +52,18 @@ public struct VerdictPolicy: Sendable, Equatable {
         public var reason: String
     }
 
-    public func decide(scores: DimensionScores?, confidence: [String: Float]) -> Decision {
+    /// `personalDataFound`: whether the evidence stage validated personal data in the text (nil = not looked for; only
+    /// read with `personalDataBlockNeedsEvidence`).
+    public func decide(scores: DimensionScores?, confidence: [String: Float], personalDataFound: Bool? = nil) -> Decision {
         guard let scores else { return Decision(verdict: .review, reason: "the answer gave no usable scores") }
         var blocking: [String] = [], unsureBlocking: [String] = [], reviewing: [String] = [], unsure: [String] = []
         for d in Dimension.allCases {
             let s = scores[d]
             let c = confidence[d.key] ?? 0
             if s < (blockBelow[d] ?? 0) {
-                if c >= minConfidence { blocking.append("\(d.id) \(s) < \(blockBelow[d] ?? 0)") } else {
+                if d == .dataLeak, personalDataBlockNeedsEvidence, personalDataFound != true {
+                    unsureBlocking.append("\(d.id) \(s) < \(blockBelow[d] ?? 0) with no personal data validated in the text")
+                } else if c >= minConfidence { blocking.append("\(d.id) \(s) < \(blockBelow[d] ?? 0)") } else {
                     unsureBlocking.append("\(d.id) \(s) < \(blockBelow[d] ?? 0) at confidence \(String(format: "%.2f", c))")
                 }
             } else if s < (reviewBelow[d] ?? 0) {

@@ -55,6 +55,9 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
     public var verdictReviewBelow = 80
     public var verdictMinConfidence = 0.5
     public var verdictThresholds = ""
+    /// A block on 敏感数据泄露 needs personal data the evidence stage validated; without it, review
+    /// (`VerdictPolicy.personalDataBlockNeedsEvidence`).
+    public var verdictPersonalDataNeedsEvidence = false
     /// Most texts in one batch request.
     public var maxBatchTexts = 16
     /// Requests waiting for the model beyond this get 503 + Retry-After.
@@ -126,6 +129,7 @@ public struct ServiceConfiguration: Decodable, Sendable, Equatable {
         ConfigurationKey("verdict_review_below", \.verdictReviewBelow),
         ConfigurationKey("verdict_min_confidence", \.verdictMinConfidence),
         ConfigurationKey("verdict_thresholds", \.verdictThresholds),
+        ConfigurationKey("verdict_personal_data_needs_evidence", \.verdictPersonalDataNeedsEvidence),
         ConfigurationKey("queue_capacity", \.queueCapacity),
         ConfigurationKey("max_batch", \.maxBatch),
         ConfigurationKey("max_new_tokens", \.maxNewTokens),
@@ -237,7 +241,8 @@ extension ServiceConfiguration {
     /// The verdict policy in force when a request brings none of its own.
     func verdictPolicy() throws -> VerdictPolicy {
         func refuse(_ message: String) -> ConfigurationError { ConfigurationError(message: "verdict policy: \(message)") }
-        let base = VerdictPolicy(blockBelow: verdictBlockBelow, reviewBelow: verdictReviewBelow, minConfidence: Float(verdictMinConfidence))
+        var base = VerdictPolicy(blockBelow: verdictBlockBelow, reviewBelow: verdictReviewBelow, minConfidence: Float(verdictMinConfidence))
+        base.personalDataBlockNeedsEvidence = verdictPersonalDataNeedsEvidence
         if let problem = base.problems().first { throw refuse(problem) }
         guard !verdictThresholds.isEmpty else { return base }
         do {

@@ -28,7 +28,9 @@ extension SafetyService {
     func scoreAndStore(_ text: String, keyID: Int64, metadata: JSONValue?, clientRequestID: String?,
                        policy: VerdictPolicy) async throws -> Scored {
         let result = try await scorer.score(text)
-        let decision = policy.decide(scores: result.scores, confidence: result.confidence)
+        let personalData = policy.personalDataBlockNeedsEvidence
+            ? EvidenceFinder.find(in: text).contains { $0.type.isPersonalData } : nil
+        let decision = policy.decide(scores: result.scores, confidence: result.confidence, personalDataFound: personalData)
         let row = NewScoredRequest(
             text: text, clientKeyID: keyID, clientRequestID: clientRequestID, metadata: metadata,
             reasoning: result.reasoning, scores: perDimensionScores(result.scores),
