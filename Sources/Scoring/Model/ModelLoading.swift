@@ -94,7 +94,7 @@ extension Qwen2Model {
             let n = info.shape.reduce(1) { times($0, max(0, $1)) }
             guard info.shape.count == 2 else { total = plus(total, times(n, 4)); continue }
             if format == .q8 {
-                total = plus(total, plus(times(n / 32, 34), 34 * info.shape[0]))  // int8 quants, a BF16 scale per 32
+                total = plus(total, plus(times(n / 32, 34), times(34, max(0, info.shape[0]))))  // int8 quants, a BF16 scale per 32
                 transient = max(transient, times(n, 4))
             } else if format == .bf16 || (format == .asStored && info.dtype == .bf16) {
                 total = plus(total, times(n, 2))

@@ -108,8 +108,8 @@ public final class Scorer: @unchecked Sendable {
     /// (and the reasoning may quote it) only the exact opening is banned.
     static let evidenceWord = "线索"
     static let evidenceClaim = "线索提示"
-    let evidenceWordBan: PhraseBan.Table?
-    let evidenceClaimBan: PhraseBan.Table?
+    /// The ban table of each phrase `bannedClaim` can name; empty when the reasoning is not grounded.
+    let claimBans: [String: PhraseBan.Table]
     let prefixTokens: [Int]
     /// Longest prompt of one pass: the options' limit, bounded by the model's context minus the answer budget.
     public let promptLimit: Int
@@ -184,8 +184,10 @@ public final class Scorer: @unchecked Sendable {
                                     specialTokenIDs: tokenizer.specialTokenIDs)
         answerReserve = ScoreConstraint.guaranteedAnswerReserve
         let grounded = prompt.evidence && options.groundReasoning
-        evidenceWordBan = grounded ? PhraseBan.Table(phrase: Self.evidenceWord, grammar: grammar) : nil
-        evidenceClaimBan = grounded ? PhraseBan.Table(phrase: Self.evidenceClaim, grammar: grammar) : nil
+        let g = grammar
+        claimBans = grounded ? Dictionary(uniqueKeysWithValues: [Self.evidenceWord, Self.evidenceClaim].map {
+            ($0, PhraseBan.Table(phrase: $0, grammar: g))
+        }) : [:]
         prefixTokens = tokenizer.encode(prompt.prefix)
         // The last generated token is never fed back, so a sequence holds at most prompt + max_new_tokens − 1 positions.
         promptLimit = min(options.maxPromptTokens, model.contextLength - options.maxNewTokens + 1)
@@ -321,12 +323,7 @@ public final class Scorer: @unchecked Sendable {
         guard options.groundReasoning else { return (nil, nil) }
         guard prompt.evidence else { return ([text], nil) }
         let items = EvidenceFinder.find(in: text)
-        let ban: PhraseBan.Table?
-        switch Self.bannedClaim(text: text, evidenceFound: !items.isEmpty) {
-        case Self.evidenceWord?: ban = evidenceWordBan
-        case Self.evidenceClaim?: ban = evidenceClaimBan
-        default: ban = nil
-        }
+        let ban = Self.bannedClaim(text: text, evidenceFound: !items.isEmpty).flatMap { claimBans[$0] }
         return ([text] + (EvidenceFinder.quotableEvidence(items).map { [$0] } ?? []), ban)
     }
 
