@@ -11,7 +11,7 @@
 # line between a violation and its look-alike; v6 measures whether twice the depth does better.
 # v6b (WORK=.model-build-v6b TAG=v6b PLAIN=plain) is v6 with the generated reasonings' bare genre openers removed.
 # Then v6 is evaluated on the sets v3 was (held-out sources first), plus the generated test split.
-# Resumable: rerun the same command after an interruption. With INSTALL=v6 the model, its run record and its
+# Resumable: rerun the same command after an interruption. TRAIN_ONLY=1 stops after training. With INSTALL=v6 the model, its run record and its
 # evaluations are copied into models/default (only do so when it beats the model there on these evaluations).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,6 +50,7 @@ if [ ! -f "$WORK/sft/model.safetensors" ]; then
     echo "== 1/2 SFT from $BASE grown ×$GROW in depth ($EPOCHS epoch(s), batch $BATCH, peak learning rate $LR)"
     sft_stage 40 50
 fi
+[ "${TRAIN_ONLY:-}" = 1 ] && exit 0   # make-model-v8.sh: train only, the mix is what gets evaluated
 
 echo "== 2/2 evaluation of the candidate on data it never trained on (the installed model's figures: $BASE/eval_*.json)"
 evaluate_sets holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl \
