@@ -258,3 +258,86 @@ import Testing
         #expect(!later.banned(grammar).contains(xian))
     }
 }
+
+/// The claim guard: a reasoning that claims evidence names the kinds found, in the training data's form.
+@Suite struct ClaimGuardTests {
+    /// The claim is the training data's (`tools/model/evidence_lines.py`'s `cited`): the opening, then each kind's
+    /// prompt name once, in order of first occurrence, joined by 、, then ；.
+    @Test func theClaimNamesTheKindsFoundInOrderOfFirstOccurrence() {
+        let text = "张伟手机13912345678，身份证11010519491231002X，备用手机13812345678"
+        let items = EvidenceFinder.find(in: text)
+        #expect(items.map(\.type) == [.mobile, .idCard, .mobile])
+        #expect(ClaimGuard.claim(for: items) == "线索提示手机号、身份证号；")
+        #expect(ClaimGuard.claim(for: []) == nil)
+        let lexiconOnly = EvidenceFinder.find(in: "澳门首家线上赌场上线啦，注册就送888彩金")
+        #expect(!lexiconOnly.isEmpty && lexiconOnly.allSatisfy { $0.type == .lexicon })
+        #expect(ClaimGuard.claim(for: lexiconOnly) == "线索提示敏感词；")
+    }
+
+    @Test func whatTheGuardAllowsByteByByte() {
+        var g = ClaimGuard(claim: "线索提示敏感词；")
+        #expect(g.allows(Array("线索".utf8)) && g.allows(Array("线索提示敏感".utf8)))
+        #expect(!g.allows(Array("线索提示联系账号".utf8)))
+        #expect(!g.allows(Array("线索提示敏感词、联系账号".utf8)))
+        #expect(g.allows(Array("线索提示敏感词；这是一条推广".utf8)))  // a token may run past the claim's end
+        #expect(g.allows(Array("这条帖子".utf8)))  // not a claim: free
+        g.feed(Array("线索提示敏".utf8))
+        #expect(!g.settled && !g.allows(Array("词".utf8)) && g.allows(Array("感词；".utf8)))
+        g.feed(Array("感词；".utf8))
+        #expect(g.settled && g.allows(Array("线索提示联系账号".utf8)))
+        // A reasoning that begins otherwise settles the guard at once.
+        var other = ClaimGuard(claim: "线索提示敏感词；")
+        other.feed(Array("这".utf8))
+        #expect(other.settled && other.banned(Qwen2Vocabulary.shared.grammar).isEmpty)
+    }
+
+    /// A policy that mostly writes the claim it expects (a wrong kind beside the right one) writes the right claim
+    /// under the guard, and the wrong one without it; one that opens otherwise is not constrained.
+    @Test func aPolicyReachingForAWrongClaimWritesTheRightOne() {
+        let v = Qwen2Vocabulary.shared
+        let grammar = v.grammar
+        let claim = "线索提示敏感词；"
+        let wrong = ["线索", "提示", "敏感", "词", "、", "联系", "账号", "；", "这", "是", "一条", "推广"]
+        let other = ["这", "条", "帖子", "，", "推广", "赌博", "。"]
+        let wrongIDs = wrong.compactMap { v.idByBytes[Array($0.utf8)] }
+        let otherIDs = other.compactMap { v.idByBytes[Array($0.utf8)] }
+        let claimIDs = ["线索", "提示", "敏感", "词", "；"].compactMap { v.idByBytes[Array($0.utf8)] }
+        #expect(wrongIDs.count == wrong.count && otherIDs.count == other.count && claimIDs.count == 5,
+                "each piece is one token of the Qwen2 vocabulary")
+        func reasoning(guarded: Bool, script: [Int]) -> String {
+            var c = ScoreConstraint(grammar: grammar, answerReserve: ScoreConstraint.guaranteedAnswerReserve,
+                                    evidenceClaim: guarded ? ClaimGuard(claim: claim) : nil)
+            var out: [Int] = []
+            for byte in "<reasoning>".utf8 {
+                guard let id = v.idByBytes[[byte]] else { continue }
+                c.advance(token: id, probability: 1); out.append(id)
+            }
+            var rng = SeededRandom(state: 3)
+            for step in 0..<400 where !c.isComplete {
+                c.budgetNearlyExhausted(remaining: step >= script.count ? ScoreConstraint.guaranteedAnswerReserve : 400 - step)
+                let token: Int
+                if let allowed = c.allowedTokens() {
+                    token = allowed.randomElement(using: &rng) ?? script[0]
+                } else {
+                    let no = Set(c.disallowedTokens())
+                    // The script's next token when allowed, else the first piece of the claim the guard allows (what
+                    // a model made to follow the claim would write).
+                    let next = script[min(step, script.count - 1)]
+                    token = no.contains(next) ? (claimIDs.first { !no.contains($0) } ?? next) : next
+                }
+                c.advance(token: token, probability: 1)
+                out.append(token)
+            }
+            let written = String(decoding: out.flatMap { grammar.bytes(of: $0) }, as: UTF8.self)
+            guard let r = written.range(of: "<reasoning>"), let e = written.range(of: "</reasoning>") else { return "" }
+            return String(written[r.upperBound..<e.lowerBound])
+        }
+        let guarded = reasoning(guarded: true, script: wrongIDs)
+        #expect(guarded.hasPrefix(claim), "\(guarded)")  // the claim ends at its ；: 联系账号 is not named in it
+        let free = reasoning(guarded: false, script: wrongIDs)
+        #expect(free.hasPrefix("线索提示敏感词、联系账号；"), "the check can fail: \(free)")
+        // Opening otherwise: the guard changes nothing.
+        #expect(reasoning(guarded: true, script: otherIDs) == reasoning(guarded: false, script: otherIDs))
+        #expect(reasoning(guarded: true, script: otherIDs).hasPrefix("这条帖子，推广赌博。"))
+    }
+}

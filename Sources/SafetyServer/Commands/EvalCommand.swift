@@ -48,6 +48,17 @@ struct EvalCommand: AsyncParsableCommand {
         var overall: EvalReport
         var sources: [String: EvalReport]
         var quoteGrounding: QuoteGroundingReport
+        var evidenceClaims: EvidenceClaimReport
+    }
+
+    /// Reasonings that open with a claim of evidence (`线索提示…；`): how many name exactly the kinds the evidence stage
+    /// found, name others, or claim evidence where none was found (`ClaimGuard.check`).
+    struct EvidenceClaimReport: Encodable {
+        var claims: Int
+        var exact: Int
+        var otherKinds: Int
+        var withoutEvidence: Int
+        var share: Double?
     }
 
     /// Quoted spans in the reasoning, and how many occur in the text or its evidence.
@@ -118,20 +129,31 @@ struct EvalCommand: AsyncParsableCommand {
         for name in bySource.keys.sorted() { logError(EvalTable.summaryLine(bySource[name]!, name: name)) }
         // Quotes in the reasoning that occur in the text or its evidence (a quote found in neither is made up).
         var quotes = 0, grounded = 0
+        var claims = EvidenceClaimReport(claims: 0, exact: 0, otherKinds: 0, withoutEvidence: 0, share: nil)
         for item in items {
             let text = examples[item.index].text
-            let c = QuoteGrounding.count(reasoning: item.reasoning, text: text, evidence: EvidenceFinder.find(in: text))
+            let evidence = EvidenceFinder.find(in: text)
+            let c = QuoteGrounding.count(reasoning: item.reasoning, text: text, evidence: evidence)
             quotes += c.quotes; grounded += c.grounded
+            switch ClaimGuard.check(reasoning: item.reasoning, items: evidence) {
+            case .none: continue
+            case .exact: claims.exact += 1
+            case .otherKinds: claims.otherKinds += 1
+            case .withoutEvidence: claims.withoutEvidence += 1
+            }
+            claims.claims += 1
         }
+        if claims.claims > 0 { claims.share = Double(claims.exact) / Double(claims.claims) }
         let grounding = QuoteGroundingReport(quotes: quotes, grounded: grounded, share: quotes == 0 ? nil : Double(grounded) / Double(quotes))
         logError("eval: \(grounded) of \(quotes) quoted spans in the reasoning occur in the text or its evidence"
                  + (grounding.share.map { String(format: " (%.1f%%)", $0 * 100) } ?? ""))
+        logError("eval: \(claims.exact) of \(claims.claims) claims of evidence name exactly the kinds found (\(claims.otherKinds) name others, \(claims.withoutEvidence) claim evidence where none was found)")
         let tokens = Double(items.reduce(0) { $0 + $1.completionTokens }) / Double(max(items.count, 1))
         logError(String(format: "eval: %.1f s, %.2f items/s, %.1f answer tokens per item", seconds, Double(items.count) / seconds, tokens))
 
         let report = Report(model: model, adapter: adapter, data: data, items: items.count, seconds: seconds,
                             itemsPerSecond: Double(items.count) / seconds, meanCompletionTokens: tokens, overall: overall, sources: bySource,
-                            quoteGrounding: grounding)
+                            quoteGrounding: grounding, evidenceClaims: claims)
         if let json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -23,7 +23,8 @@ public struct ScorerOptions: Sendable {
     /// Hold the reasoning to what the model was shown while decoding: a span it quotes between “ and ” can only be one
     /// that occurs in the text or in the evidence items its evidence line shows (`QuoteGuard`), and where the evidence
     /// stage found nothing it may not claim evidence: no reasoning that begins with 线, no `线索` outside a quote (only
-    /// no `线索提示` when the text itself says 线索; `PhraseBan`).
+    /// no `线索提示` when the text itself says 线索; `PhraseBan`); where it found something, a claim of evidence names
+    /// exactly the kinds found (`ClaimGuard`).
     public var groundReasoning = true
     public init() {}
 }
@@ -140,6 +141,9 @@ public final class Scorer: @unchecked Sendable {
         /// The phrase the reasoning may not write: a claim of evidence, where the evidence stage found nothing in the
         /// window's text; nil = none.
         let claimBan: PhraseBan.Table?
+        /// The claim of evidence a reasoning that makes one must write (`ClaimGuard`), where the evidence stage found
+        /// something in the window's text; nil = none.
+        let claim: String?
         /// The adapter fixed at enqueue time (all windows of one text share it); nil = the one active at admission.
         let adapter: AdapterChoice?
     }
@@ -317,14 +321,15 @@ public final class Scorer: @unchecked Sendable {
         return (pending.count >= options.queueCapacity, running, activeAdapter)
     }
 
-    /// What a reasoning about `text` may quote (the text, and the evidence items when the prompt shows some), and the
-    /// claim of evidence it may not write when the evidence stage found nothing in it.
-    private func grounding(for text: String) -> (sources: [String]?, claimBan: PhraseBan.Table?) {
-        guard options.groundReasoning else { return (nil, nil) }
-        guard prompt.evidence else { return ([text], nil) }
+    /// What a reasoning about `text` may quote (the text, and the evidence items when the prompt shows some), the
+    /// claim of evidence it may not write when the evidence stage found nothing in it, and the one claim it may write
+    /// when the stage found something (`ClaimGuard`).
+    private func grounding(for text: String) -> (sources: [String]?, claimBan: PhraseBan.Table?, claim: String?) {
+        guard options.groundReasoning else { return (nil, nil, nil) }
+        guard prompt.evidence else { return ([text], nil, nil) }
         let items = EvidenceFinder.find(in: text)
         let ban = Self.bannedClaim(text: text, evidenceFound: !items.isEmpty).flatMap { claimBans[$0] }
-        return ([text] + (EvidenceFinder.quotableEvidence(items).map { [$0] } ?? []), ban)
+        return ([text] + (EvidenceFinder.quotableEvidence(items).map { [$0] } ?? []), ban, ClaimGuard.claim(for: items))
     }
 
     /// The phrase a grounded reasoning about `text` may not write: none where the evidence stage found something;
@@ -335,7 +340,7 @@ public final class Scorer: @unchecked Sendable {
     }
 
     private func enqueue(_ ids: [Int], quoting text: String, adapter: AdapterChoice?, checkCapacity: Bool) async throws -> ScoreResult {
-        let (sources, claimBan) = grounding(for: text)
+        let (sources, claimBan, claim) = grounding(for: text)
         guard ids.count <= promptLimit else { throw ScorerError.textTooLong(tokens: ids.count, limit: promptLimit) }
         let enqueued = Monotonic.seconds()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScoreResult, Error>) in
@@ -346,7 +351,7 @@ public final class Scorer: @unchecked Sendable {
                 c.resume(throwing: ScorerError.queueFull(capacity: options.queueCapacity)); return
             }
             pending.append(Pending(ids: ids, enqueued: enqueued, continuation: c, quoteSources: sources, claimBan: claimBan,
-                                   adapter: adapter))
+                                   claim: claim, adapter: adapter))
             cond.signal()
         }
     }
@@ -431,7 +436,8 @@ public final class Scorer: @unchecked Sendable {
                                   promptTokens: p.ids.count, remainingPrompt: p.ids[start...],
                                   constraint: ScoreConstraint(grammar: grammar, answerReserve: answerReserve,
                                                               quotes: p.quoteSources.map { QuoteGuard(sources: $0) },
-                                                              claims: p.claimBan.map { PhraseBan($0) }),
+                                                              claims: p.claimBan.map { PhraseBan($0) },
+                                                              evidenceClaim: p.claim.map { ClaimGuard(claim: $0) }),
                                   seed: options.sampling.seed))
     }
 
