@@ -27,6 +27,17 @@ evaluate_sets() {
     done
 }
 
+# evaluate_default_sets: evaluate_sets over every set the installed model is measured on, the sources held out of
+# training first.
+evaluate_default_sets() {
+    evaluate_sets holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl \
+        holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
+        probes:data/probes/probes.jsonl \
+        generated:data/generated/test.jsonl \
+        everyday:data/corpus/everyday-test.jsonl \
+        test:data/corpus-v2/test.jsonl
+}
+
 # install_if_asked NAME…: with INSTALL=$TAG, copy the model, its run record and the named evaluations into
 # models/default (only when it beats the model there on them).
 install_if_asked() {

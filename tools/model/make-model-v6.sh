@@ -53,11 +53,6 @@ fi
 [ "${TRAIN_ONLY:-}" = 1 ] && exit 0   # make-model-v8.sh: train only, the mix is what gets evaluated
 
 echo "== 2/2 evaluation of the candidate on data it never trained on (the installed model's figures: $BASE/eval_*.json)"
-evaluate_sets holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl \
-    holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
-    probes:data/probes/probes.jsonl \
-    generated:data/generated/test.jsonl \
-    everyday:data/corpus/everyday-test.jsonl \
-    test:data/corpus-v2/test.jsonl
+evaluate_default_sets
 
 install_if_asked test probes holdout-ADDetector4J holdout-UHGEval everyday generated

@@ -53,12 +53,7 @@ cp "$V6B/sft/sft_run.json" "$WORK/training_run_v6b_stage1.json"
 cp "$V7B/sft/sft_run.json" "$WORK/training_run_v7b_stage1.json"
 
 echo "== evaluation of v8 on data it never trained on (the installed model's figures: models/default/eval_*.json)"
-evaluate_sets holdout-UHGEval:data/corpus-v2/holdout-UHGEval.jsonl \
-    holdout-ADDetector4J:data/corpus-v2/holdout-ADDetector4J.jsonl \
-    probes:data/probes/probes.jsonl \
-    generated:data/generated/test.jsonl \
-    everyday:data/corpus/everyday-test.jsonl \
-    test:data/corpus-v2/test.jsonl
+evaluate_default_sets
 
 if [ "${INSTALL:-}" = "$TAG" ]; then
     echo "== installing $TAG into models/default"
