@@ -272,6 +272,12 @@ import Testing
         let lexiconOnly = EvidenceFinder.find(in: "澳门首家线上赌场上线啦，注册就送888彩金")
         #expect(!lexiconOnly.isEmpty && lexiconOnly.allSatisfy { $0.type == .lexicon })
         #expect(ClaimGuard.claim(for: lexiconOnly) == "线索提示敏感词；")
+        // What the evaluation counts (`evidenceClaims`).
+        #expect(ClaimGuard.check(reasoning: "线索提示敏感词；这是一条推广信息", items: lexiconOnly) == .exact)
+        #expect(ClaimGuard.check(reasoning: "线索提示敏感词、联系账号；这是一条推广信息", items: lexiconOnly) == .otherKinds)
+        #expect(ClaimGuard.check(reasoning: "线索提示身份证号、手机号；…", items: items) == .otherKinds)  // order matters
+        #expect(ClaimGuard.check(reasoning: "线索提示敏感词；…", items: []) == .withoutEvidence)
+        #expect(ClaimGuard.check(reasoning: "这是一条推广信息", items: lexiconOnly) == .none)
     }
 
     @Test func whatTheGuardAllowsByteByByte() {
