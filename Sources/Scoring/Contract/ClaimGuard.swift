@@ -52,10 +52,21 @@ public struct ClaimGuard: Sendable, Equatable {
     /// Whether writing `bytes` next keeps a claim, if the reasoning is making one, to the kinds found.
     public func allows<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         if settled { return true }
-        let r = written + bytes
-        // Not (yet) a claim: shorter than the opening, or beginning otherwise.
-        guard r.count >= openingBytes.count, r.starts(with: openingBytes) else { return true }
-        return r.count <= claim.count ? claim.starts(with: r) : r.starts(with: claim)
+        // r = written + bytes, read in place (this runs for every token of the vocabulary while the guard constrains).
+        guard written.count + bytes.count >= openingBytes.count else { return true }  // not (yet) a claim
+        var i = 0
+        // A byte unlike the claim's inside the opening: no claim, allowed; past the opening: a claim of other kinds.
+        func matches(_ b: UInt8) -> Bool? {
+            if i >= claim.count { return nil }  // the whole claim is written: what follows is free
+            defer { i += 1 }
+            return b == claim[i]
+        }
+        for b in written { if matches(b) == false { return i <= openingBytes.count } }
+        for b in bytes {
+            guard let ok = matches(b) else { return true }
+            if !ok { return i <= openingBytes.count }
+        }
+        return true
     }
 
     /// The tokens `allows` refuses now (none once settled).

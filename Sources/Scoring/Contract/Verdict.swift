@@ -16,8 +16,8 @@ public struct VerdictPolicy: Sendable, Equatable {
     public var minConfidence: Float
     /// A block on 敏感数据泄露 needs personal data the evidence stage validated (an ID-card number with its check digit,
     /// a mobile number, a bank card passing Luhn, an e-mail, an address, a contact handle); without it the score asks
-    /// for review instead. The model flags about half of the look-alikes (order numbers, numbers with a wrong check
-    /// digit) and also requests for someone's private data, so this trades false blocks for reviews. Off by default.
+    /// for review instead. Models flag some look-alikes (order numbers, numbers with a wrong check digit) and also
+    /// requests for someone's private data, which hold none, so this trades false blocks for reviews. Off by default.
     public var personalDataBlockNeedsEvidence = false
 
     /// Defaults that follow the corpus's severities: severe (10) and moderate (35) block, mild (60) asks for review.
