@@ -169,6 +169,29 @@ import Testing
         #expect(Self.items("订单编号 4111111111111111", .bankCard).isEmpty)
     }
 
+    /// An ID number with a wrong check character can pass Luhn; laid out as an ID (province, birth date), it is
+    /// neither an ID nor a card. The same digits with a non-ID layout stay a card.
+    @Test func idShapedNumbersWithAWrongCheckCharacterAreNotCards() {
+        var shaped: [String] = []
+        for base in ["45010319850605414", "41010519740425949", "45010319770428105", "11010119900307231",
+                     "44030619851124002", "32010219760101401"] {
+            for last in "0123456789" where String(last) != Self.idCheck(base) {
+                let number = base + String(last)
+                if Self.luhnValid(number) { shaped.append(number) }
+            }
+        }
+        // Those starting with 4 would otherwise be Luhn-valid cards of a Visa issuer.
+        #expect(shaped.filter { $0.hasPrefix("4") }.count >= 3, "\(shaped)")
+        for number in shaped {
+            #expect(Self.find("系统提示“\(number)”不是有效的身份证号码").isEmpty, "\(number)")
+        }
+        // A UnionPay number whose digits 7–14 are no date (month 34) is still a card.
+        let card = Self.withLuhn("62220212345678901")
+        _ = Self.only("卡号 \(card)", .bankCard, covering: card)
+        #expect(EvidenceCheck.isIDShaped("450103198506054142".compactMap { $0.wholeNumberValue }, today: Self.today))
+        #expect(!EvidenceCheck.isIDShaped(card.compactMap { $0.wholeNumberValue }, today: Self.today))
+    }
+
     // MARK: Mobile numbers
 
     @Test func mobileNumbersWithAllocatedPrefixes() {
@@ -259,6 +282,35 @@ import Testing
         #expect(Self.items("邮件 someone@example.com", .url).isEmpty)
     }
 
+    @Test func linksWithDisguisedDots() {
+        _ = Self.only("各种东西都在wqkj777. top", .url, covering: "wqkj777. top")
+        _ = Self.only("网址abc123点com，注册送", .url, covering: "abc123点com")
+        _ = Self.only("访问 www . abc . cc 看看", .url, covering: "www . abc . cc")
+        _ = Self.only("入口 vip888[.]xyz", .url, covering: "vip888[.]xyz")
+        _ = Self.only("官网fuli。cn", .url, covering: "fuli。cn")
+        _ = Self.only("站点 game66 dot com 结束", .url, covering: "game66 dot com")
+        // A rarer top-level domain needs a digit in the name; prose, upper case and numbers are not links.
+        _ = Self.only("下载 app7 . shop", .url, covering: "app7 . shop")
+        for text in ["Thank you. me too", "I love it. today", "ASP. NET", "5点com", "三点cn", "Java. Net", "a. com",
+                     "abc. community", "版本1. 2"] {
+            #expect(Self.items(text, .url).isEmpty, "\(text): \(Self.find(text))")
+        }
+    }
+
+    @Test func shareCodesBetweenCurrencySigns() {
+        let item = Self.only("1拍这个口令1￥JarTXDFowOD￥/复制到【手机宝】打开", .shareCode, covering: "￥JarTXDFowOD￥")
+        #expect(item?.masked == "￥JarTXDFowOD￥")
+        #expect(item?.type.isPersonalData == false && item?.type.promptName == "口令")
+        _ = Self.only("复制$Ab3dEf9GhJk$打开", .shareCode, covering: "$Ab3dEf9GhJk$")
+        _ = Self.only("€HVZ7XEQ75t8€", .shareCode, covering: "€HVZ7XEQ75t8€")
+        _ = Self.only("口令¥5M1OXxZOBhU¥", .shareCode, covering: "¥5M1OXxZOBhU¥")
+        // Prices, one case only, different signs, too short or too long.
+        for text in ["价格¥199¥", "￥ABCDEFGHJK￥", "￥abcdefghjk￥", "￥Ab3dEf9GhJk$", "￥Ab3dEf￥",
+                     "￥Ab3dEf9GhJkLmNoPq￥", "原价￥149，券后￥14.9"] {
+            #expect(Self.items(text, .shareCode).isEmpty, "\(text): \(Self.find(text))")
+        }
+    }
+
     @Test func qrCodeSolicitations() {
         _ = Self.only("扫描二维码领取红包", .qrCode, covering: "扫描二维码")
         _ = Self.only("打开微信扫一扫", .qrCode, covering: "扫一扫")
@@ -294,6 +346,29 @@ import Testing
         // QQ numbers are digits; a word is not a handle.
         #expect(Self.items("QQ 音乐很好听", .contactHandle).isEmpty)
         #expect(Self.items("qq: hello", .contactHandle).isEmpty)
+    }
+
+    @Test func contactWordsAndShortQQKeywordsBeforeAnId() {
+        let cases: [(String, String, String)] = [
+            ("卖出去需要联系3194704877", "联系3194704877", "联系:319***"),
+            ("联系方式：abc_12345", "联系方式：abc_12345", "联系方式:abc***"),
+            ("有意私聊 zhang2024", "私聊 zhang2024", "私聊:zha***"),
+            ("Q 123456789", "Q 123456789", "Q:123***"),
+            ("扣：88886666", "扣：88886666", "扣:888***"),
+            ("企鹅349624371", "企鹅349624371", "企鹅:349***"),
+            ("加群 12345678 领资料", "加群 12345678", "加群:123***"),
+            ("价格dd 5201314", "dd 5201314", "dd:520***"),
+        ]
+        for (text, covered, masked) in cases {
+            #expect(Self.only(text, .contactHandle, covering: covered)?.masked == masked, "\(text)")
+        }
+        // A contact word needs an id with a digit; a QQ number is 5–10 digits without a leading 0; 11 digits after a
+        // contact word are a mobile number's, found as such.
+        for text in ["联系Tom吧", "私聊", "联系我们", "扣1", "扣666", "2024Q3营收", "Q1季度", "联系0571888888", "add12345",
+                     "私信666", "进群领福利"] {
+            #expect(Self.items(text, .contactHandle).isEmpty, "\(text): \(Self.find(text))")
+        }
+        #expect(Self.find("联系方式：13812345678").map(\.type) == [.mobile])
     }
 
     @Test func keywordsWithoutAnIdOrInsideWordsAreNotHandles() {
@@ -365,7 +440,8 @@ import Testing
 
     @Test func itemsAreSortedAndDoNotOverlap() {
         let text = "加微信abc12345或QQ：123456，访问www.bocai.com送彩金，扫码进群，电话13812345678，"
-            + "身份证11010519491231002X，卡号4111111111111111，邮箱abc@qq.com，地址北京市朝阳区建国路88号"
+            + "身份证11010519491231002X，卡号4111111111111111，邮箱abc@qq.com，地址北京市朝阳区建国路88号，"
+            + "口令￥5M1OXxZOBhU￥"
         let found = Self.find(text)
         #expect(Set(found.map(\.type)) == Set(EvidenceType.allCases))
         for (a, b) in zip(found, found.dropFirst()) { #expect(a.end <= b.start) }
@@ -463,7 +539,8 @@ import Testing
         #expect(json == #"{"end":9,"masked":"vx:abc***","start":3,"type":"contact_handle"}"#)
         #expect(try JSONDecoder().decode(EvidenceItem.self, from: Data(json.utf8)) == item)
         #expect(EvidenceType.allCases.map(\.rawValue)
-            == ["id_card", "mobile", "bank_card", "email", "address", "contact_handle", "url", "qr_code", "lexicon"])
+            == ["id_card", "mobile", "bank_card", "email", "address", "contact_handle", "url", "qr_code", "share_code",
+                "lexicon"])
     }
 
     // MARK: ScoringPrompt with evidence

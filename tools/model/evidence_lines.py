@@ -4,7 +4,8 @@ import json
 import subprocess
 
 NAMES = {"id_card": "身份证号", "mobile": "手机号", "bank_card": "银行卡号", "email": "邮箱", "address": "地址",
-         "contact_handle": "联系账号", "url": "链接", "qr_code": "二维码", "lexicon": "敏感词"}
+         "contact_handle": "联系账号", "url": "链接", "qr_code": "二维码", "share_code": "口令",
+         "lexicon": "敏感词"}
 
 
 def read(path):

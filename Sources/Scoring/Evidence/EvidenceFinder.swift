@@ -78,6 +78,17 @@ enum EvidenceCheck {
         return last == expected
     }
 
+    /// 18 digits laid out as a resident ID (a real province code, then a birth date in 1900…`today` at digits 7–14),
+    /// whatever the check character. Such a number that fails `isValidID` is an ID number with a wrong check
+    /// character (a form's validation message, a typo), not a card number, even where it happens to pass Luhn.
+    static func isIDShaped(_ digits: [Int], today: Int) -> Bool {
+        guard digits.count == 18, provinceCodes.contains(digits[0] * 10 + digits[1]) else { return false }
+        let year = digits[6] * 1000 + digits[7] * 100 + digits[8] * 10 + digits[9]
+        let month = digits[10] * 10 + digits[11], day = digits[12] * 10 + digits[13]
+        return year >= 1900 && EvidenceDate.isValid(year: year, month: month, day: day)
+            && year * 10000 + month * 100 + day <= today
+    }
+
     static func luhn(_ digits: [Int]) -> Bool {
         guard !digits.isEmpty else { return false }
         var sum = 0
@@ -214,6 +225,8 @@ struct EvidenceScan {
         scanDigits()
         scanEmails()
         scanLinks()
+        scanObfuscatedLinks()
+        scanShareCodes()
         scanPhrases()
         scanAddresses()
     }
@@ -225,10 +238,11 @@ struct EvidenceScan {
         case .mobile: 2
         case .email: 3
         case .url: 4
-        case .contactHandle: 5
-        case .address: 6
-        case .qrCode: 7
-        case .lexicon: 8
+        case .shareCode: 5
+        case .contactHandle: 6
+        case .address: 7
+        case .qrCode: 8
+        case .lexicon: 9
         }
     }
 
@@ -339,7 +353,10 @@ struct EvidenceScan {
             addID(i..<(j + 1), chars: Array(s[i...j]))
         }
         if (16...19).contains(length), endsCleanly(j) {
-            if length == 18, addID(i..<j, chars: Array(s[i..<j])) { return }
+            if length == 18 {
+                if addID(i..<j, chars: Array(s[i..<j])) { return }
+                if EvidenceCheck.isIDShaped(digits(i..<j), today: today) { return }
+            }
             addCard(i..<j)
         }
         if length == 11, endsCleanly(j) { addMobile(i..<j, digitsRange: i..<j) }
@@ -519,9 +536,103 @@ struct EvidenceScan {
         return second.count >= 2 || Self.isAlpha(at(second.lowerBound))
     }
 
+    /// Dots written so that a link is not clickable or recognised: `点`, `。`, `丶`, a dot with spaces around it,
+    /// `[.]`, `(.)` and ` dot `.
+    static let disguisedDots: [[UInt32]] = ["[.]", "(.)", " . ", " dot ", "[dot]", "(dot)", ". ", " .", "点", "。", "丶"]
+        .map(pattern)
+
+    /// Top-level domains taken after a disguised dot whatever the name before them.
+    static let disguisedTopLevelDomains: Set<String> = ["com", "cn", "net", "top", "xyz", "vip", "cc", "icu"]
+
+    /// Where a dot between host labels at `k` ends, and whether it was disguised; nil where there is none.
+    func hostDot(at k: Int) -> (end: Int, disguised: Bool)? {
+        if at(k) == 0x2E, Self.isAlnum(at(k + 1)) { return (k + 1, false) }
+        for d in Self.disguisedDots where matches(d, at: k) {
+            var e = k + d.count
+            while at(e) == 0x20, e - k < 4 { e += 1 }
+            if Self.isAlnum(at(e)) { return (e, true) }
+        }
+        return nil
+    }
+
+    /// A link with disguised dots (`wqkj777. top`, `abc123点com`, `www . abc . cc`): labels joined by dots at least
+    /// one of which is disguised, ending in a top-level domain written in lower case and not followed by a letter or
+    /// digit (one of `disguisedTopLevelDomains`, or another common one where the name before it holds a digit), the
+    /// name holding a letter and at least two characters.
+    mutating func scanObfuscatedLinks() {
+        var i = 0
+        while i < count {
+            let prev = at(i - 1)
+            guard Self.isAlnum(s[i]), !Self.isAlnum(prev), ![0x2D, 0x2E, 0x40, 0x5F, 0x2F].contains(prev) else {
+                i += 1
+                continue
+            }
+            var labels: [Range<Int>] = []
+            var disguised = false
+            var k = i
+            while labels.count < 6 {
+                let start = k
+                while Self.isAlnum(at(k)) || at(k) == 0x2D { k += 1 }
+                guard k > start else { break }
+                labels.append(start..<k)
+                guard let dot = hostDot(at: k) else { break }
+                disguised = disguised || dot.disguised
+                k = dot.end
+            }
+            guard labels.count >= 2, disguised, let tld = labels.last else {
+                i = max(i + 1, labels.first?.upperBound ?? i + 1)
+                continue
+            }
+            let name = foldedText(tld)
+            let second = labels[labels.count - 2]
+            let secondHasLetter = second.contains { Self.isAlpha(at($0)) }
+            let secondHasDigit = second.contains { Self.isDigit(at($0)) }
+            // English prose has `it. today` and `you. me`: a rarer domain needs a digit in the name before it.
+            let domainOK = Self.disguisedTopLevelDomains.contains(name)
+                || (Self.topLevelDomains.contains(name) && secondHasDigit)
+            if domainOK, name.unicodeScalars.allSatisfy({ $0.value >= 97 && $0.value <= 122 }),
+               !Self.isAlnum(at(tld.upperBound)), second.count >= 2, secondHasLetter {
+                add(Candidate(type: .url, start: i, end: tld.upperBound, masked: display(i..<tld.upperBound)))
+                i = tld.upperBound
+            } else {
+                i = labels[0].upperBound
+            }
+        }
+    }
+
+    // MARK: Share codes
+
+    /// Currency signs (`$ ¢ £ ¤ ¥`, U+20A0–20CF, fullwidth `￠ ￡ ￥ ￦`), which shopping apps put around share codes.
+    static func isCurrencySign(_ c: UInt32) -> Bool {
+        c == 0x24 || (0xA2...0xA5).contains(c) || (0x20A0...0x20CF).contains(c) || (0xFFE0...0xFFE6).contains(c)
+    }
+
+    /// `￥5M1OXxZOBhU￥`: 8–16 ASCII letters and digits, upper and lower case both present, between the same sign.
+    mutating func scanShareCodes() {
+        var i = 0
+        while i < count {
+            let sign = s[i]
+            guard Self.isCurrencySign(sign) else { i += 1; continue }
+            var k = i + 1
+            var upper = false, lower = false
+            while Self.isAlnum(at(k)) {
+                upper = upper || (at(k) >= 65 && at(k) <= 90)
+                lower = lower || (at(k) >= 97 && at(k) <= 122)
+                k += 1
+            }
+            let length = k - i - 1
+            if at(k) == sign, (8...16).contains(length), upper, lower {
+                add(Candidate(type: .shareCode, start: i, end: k + 1, masked: display(i..<(k + 1))))
+                i = k + 1
+            } else {
+                i += 1
+            }
+        }
+    }
+
     // MARK: Phrases: contact handles, QR codes, the lexicon
 
-    enum HandleFamily { case wechat, qq, telegram }
+    enum HandleFamily { case wechat, qq, telegram, contact }
 
     enum PhraseKind {
         case handle(HandleFamily)
@@ -628,6 +739,10 @@ struct EvidenceScan {
         switch family {
         case .qq: guard allDigits, length <= 11, id.first != 0x30 else { return false }
         case .wechat, .telegram: if allLetters, length < 6 { return false }
+        case .contact:
+            guard id.contains(where: Self.isDigit) else { return false }
+            // All digits: a QQ number (5–10 digits, no leading 0); an 11-digit number is left to the mobile scan.
+            if allDigits { guard length <= 10, id.first != 0x30 else { return false } }
         }
         let label = originalText(keyword.lowerBound..<labelEnd)
         let idText = foldedText(idStart..<e)

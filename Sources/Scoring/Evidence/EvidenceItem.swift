@@ -17,6 +17,9 @@ public enum EvidenceType: String, Sendable, Codable, CaseIterable, Hashable {
     case url
     /// A QR-code solicitation (二维码, 扫码, 扫一扫, …).
     case qrCode = "qr_code"
+    /// A shopping-app share code (淘口令): 8–16 letters and digits in both cases between the same currency sign
+    /// (`￥5M1OXxZOBhU￥`), which the app opens as a product link.
+    case shareCode = "share_code"
     /// A word from the curated lexicon; the item's `masked` names its category (`博彩:彩金`).
     case lexicon
 
@@ -24,7 +27,7 @@ public enum EvidenceType: String, Sendable, Codable, CaseIterable, Hashable {
     public var isPersonalData: Bool {
         switch self {
         case .idCard, .mobile, .bankCard, .email, .address, .contactHandle: true
-        case .url, .qrCode, .lexicon: false
+        case .url, .qrCode, .shareCode, .lexicon: false
         }
     }
 
@@ -39,6 +42,7 @@ public enum EvidenceType: String, Sendable, Codable, CaseIterable, Hashable {
         case .contactHandle: "联系账号"
         case .url: "链接"
         case .qrCode: "二维码"
+        case .shareCode: "口令"
         case .lexicon: "敏感词"
         }
     }

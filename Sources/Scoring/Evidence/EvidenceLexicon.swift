@@ -38,8 +38,10 @@ enum EvidenceLexicon {
             "微信", "威信", "薇信", "徽信", "危信", "v信", "微x", "wx", "vx", "weixin", "wechat", "加v", "加微", "加微信",
             "+v", "加vx", "加wx",
         ]),
-        (.qq, ["qq", "扣扣", "q群", "企鹅号"]),
+        (.qq, ["qq", "扣扣", "q群", "企鹅号", "企鹅", "q", "扣", "群号", "加群", "进群"]),
         (.telegram, ["tg", "telegram", "电报", "纸飞机"]),
+        // Words that ask to be contacted; the id after them must hold a digit (`联系Tom` is not a handle).
+        (.contact, ["联系", "联系方式", "联系我", "私聊", "私信", "滴滴", "dd"]),
     ]
 
     /// QR-code solicitations.
