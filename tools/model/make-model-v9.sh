@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Default model v9, from v8 (each step resumable; rerun the same command after an interruption):
 #   1. the written ad registers and look-alikes (tools/corpus/synth_ads.py → data/generated/ads-train.jsonl);
-#   2. v9a: one short full-parameter stage from v8 on them, 6,000 real benign texts of at most 30 characters from
-#      corpus v2's training split, every 5th benign passage and every 10th line of v6b's data, every claim of evidence
+#   2. v9a: one short full-parameter stage from v8 on them, 3,000 real benign texts of at most 30 characters from
+#      corpus v2's training split, every 5th benign passage and every 12th line of v6b's data, every claim of evidence
 #      recomputed with the current evidence stage (tools/model/build_v9_data.py; peak learning rate 1e-4, as v7b);
 #   3. v9: (1 − ALPHA)·v8 + ALPHA·v9a (tools/model/interpolate.py), evaluated on every set the installed model is
 #      measured on plus the written ad registers' test split (held-out templates).
@@ -35,11 +35,11 @@ if [ ! -f "$V9A/sft/model.safetensors" ]; then
     fi
     if [ ! -f "$V9A/train.jsonl" ]; then
         python3 tools/model/build_v9_data.py "$BIN" data/generated/ads-train.jsonl data/corpus-v2/benign-passages.jsonl \
-            "$V6B/train.jsonl" data/corpus-v2/train.jsonl "$V9A/train.jsonl.tmp" 5 10 6000
+            "$V6B/train.jsonl" data/corpus-v2/train.jsonl "$V9A/train.jsonl.tmp" 5 12 3000
         mv "$V9A/train.jsonl.tmp" "$V9A/train.jsonl"
         cp "$V6B/validation.jsonl" "$V9A/validation.jsonl"
     fi
-    echo "== v9a: SFT from v8 on the ad registers, short real benign texts, a fifth of the passages, a tenth of v6b's data"
+    echo "== v9a: SFT from v8 on the ad registers, short real benign texts, a fifth of the passages, a 12th of v6b's data"
     (WORK="$V9A"; BATCH=16; LR=1e-4; EPOCHS=1; SEED=9; sft_stage 20 50)
 fi
 
