@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints models side by side from the eval reports tools/model/make-model-v2.sh … make-model-v5.sh write (one
 table per evaluation set: text-level accuracy, precision, recall, F1, MAE, quote grounding, and per-dimension F1), as
-Markdown. Reports are `{set}-{model}.json` in the folders given (v1, v2, v2b, v3, v3b, v3g, v4, v4b, v4c, v4cg, v5, v5b, v6, v6b, v6c, v7, v7b, v8, in that order; a trailing g marks a run with grounded reasoning where the model's own tag predates it).
+Markdown. Reports are `{set}-{model}.json` in the folders given (v1, v2, v2b, v3, v3b, v3g, v4, v4b, v4c, v4cg, v5, v5b, v6, v6b, v6c, v7, v7b, v8, v9, in that order; a trailing g marks a run with grounded reasoning where the model's own tag predates it).
 
     python3 tools/model/compare_evals.py .model-build-v2/eval .model-build-v3/eval
 """
@@ -9,7 +9,8 @@ import json, os, sys
 
 SETS = [("test", "corpus v2 test split"), ("probes", "hand-written probes"),
         ("holdout-ADDetector4J", "held-out source: real QQ-group ads and chat"),
-        ("holdout-UHGEval", "held-out source: real vs fabricated news"), ("everyday", "everyday statements (v1's test)"), ("generated", "generated test split (texts written for the project, never trained on)")]
+        ("holdout-UHGEval", "held-out source: real vs fabricated news"), ("everyday", "everyday statements (v1's test)"), ("generated", "generated test split (texts written for the project, never trained on)"),
+        ("ads", "written group-chat ad registers, test templates (never trained on)")]
 
 
 def prf(c):
@@ -29,7 +30,7 @@ def main():
     folders = sys.argv[1:] or [".model-build-v2/eval"]
     for name, title in SETS:
         rows = {}
-        for m in ("v1", "v2", "v2b", "v3", "v3b", "v3g", "v4", "v4b", "v4c", "v4cg", "v5", "v5b", "v6", "v6b", "v6c", "v7", "v7b", "v8"):
+        for m in ("v1", "v2", "v2b", "v3", "v3b", "v3g", "v4", "v4b", "v4c", "v4cg", "v5", "v5b", "v6", "v6b", "v6c", "v7", "v7b", "v8", "v9"):
             for folder in folders:
                 path = os.path.join(folder, f"{name}-{m}.json")
                 if os.path.exists(path):

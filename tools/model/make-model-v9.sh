@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Default model v9, from v8 (each step resumable; rerun the same command after an interruption):
+# Candidate v9, from v8 (each step resumable; rerun the same command after an interruption). Measured and NOT shipped:
+# it did not beat v8 (models/default/README.md, "Evidence for chat-group spam"); this is the last of four tries, the
+# others differing only in the mix of build_v9_data.py's arguments and synth_ads.py's look-alike targets.
 #   1. the written ad registers and look-alikes (tools/corpus/synth_ads.py → data/generated/ads-train.jsonl);
-#   2. v9a: one short full-parameter stage from v8 on them, 3,000 real benign texts of at most 30 characters from
-#      corpus v2's training split, every 5th benign passage and every 12th line of v6b's data, every claim of evidence
+#   2. v9a: one short full-parameter stage from v8 on them, 2,000 real benign texts of at most 30 characters from
+#      corpus v2's training split, every 5th benign passage and every 4th line of v6b's data, every claim of evidence
 #      recomputed with the current evidence stage (tools/model/build_v9_data.py; peak learning rate 1e-4, as v7b);
-#   3. v9: (1 − ALPHA)·v8 + ALPHA·v9a (tools/model/interpolate.py), evaluated on every set the installed model is
-#      measured on plus the written ad registers' test split (held-out templates).
+#   3. v9 = v9a (ALPHA=1, the default), or (1 − ALPHA)·v8 + ALPHA·v9a (tools/model/interpolate.py) for another ALPHA,
+#      evaluated on every set the installed model is measured on plus the written ad registers' test split (held-out
+#      templates). Unlike v7 and v8, the halfway mix is worse than both ends here: it flagged 22.1% of the held-out
+#      real chat messages (v8 3.0%, v9a 3.5%) and 30.2% of the generated split's clean texts.
 # Run it with v8 in models/default and v6b's training data in $V6B (tools/model/make-model-v8.sh). With INSTALL=v9 the
 # model, its stage's run record and its evaluations are copied into models/default (only do so when it beats the
 # model there on these evaluations).
@@ -17,7 +21,7 @@ BIN=${BIN:-.build/release/safety-server}
 V6B=${V6B:-.model-build-v6b}
 V9A=${V9A:-.model-build-v9a}
 WORK=${WORK:-.model-build-v9}
-ALPHA=${ALPHA:-0.5}
+ALPHA=${ALPHA:-1}
 TAG=${TAG:-v9}
 
 [ -x "$BIN" ] || swift build -c release --product safety-server
@@ -35,17 +39,22 @@ if [ ! -f "$V9A/sft/model.safetensors" ]; then
     fi
     if [ ! -f "$V9A/train.jsonl" ]; then
         python3 tools/model/build_v9_data.py "$BIN" data/generated/ads-train.jsonl data/corpus-v2/benign-passages.jsonl \
-            "$V6B/train.jsonl" data/corpus-v2/train.jsonl "$V9A/train.jsonl.tmp" 5 12 3000
+            "$V6B/train.jsonl" data/corpus-v2/train.jsonl "$V9A/train.jsonl.tmp" 5 4 2000
         mv "$V9A/train.jsonl.tmp" "$V9A/train.jsonl"
         cp "$V6B/validation.jsonl" "$V9A/validation.jsonl"
     fi
-    echo "== v9a: SFT from v8 on the ad registers, short real benign texts, a fifth of the passages, a 12th of v6b's data"
+    echo "== v9a: SFT from v8 on the ad registers, short real benign texts, a fifth of the passages, a quarter of v6b's data"
     (WORK="$V9A"; BATCH=16; LR=1e-4; EPOCHS=1; SEED=9; sft_stage 20 50)
 fi
 
 if [ ! -f "$WORK/sft/model.safetensors" ]; then
-    echo "== mix: v9 = (1 − $ALPHA)·v8 + $ALPHA·v9a"
-    python3 tools/model/interpolate.py "$V9A/base" "$V9A/sft" "$ALPHA" "$WORK/sft.tmp"
+    if [ "$ALPHA" = 1 ]; then
+        echo "== v9 = v9a"
+        rm -rf "$WORK/sft.tmp" && cp -r "$V9A/sft" "$WORK/sft.tmp"
+    else
+        echo "== mix: v9 = (1 − $ALPHA)·v8 + $ALPHA·v9a"
+        python3 tools/model/interpolate.py "$V9A/base" "$V9A/sft" "$ALPHA" "$WORK/sft.tmp"
+    fi
     mv "$WORK/sft.tmp" "$WORK/sft"
 fi
 cp "$V9A/sft/sft_run.json" "$WORK/training_run_v9a_stage1.json"
