@@ -33,6 +33,7 @@ import sys
 from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import build_corpus  # noqa: E402
 import synth_v2  # noqa: E402
 from synth_v2 import (ADV, BIAS, BIZ, DATA, FAKE, ILL, MILD, MODERATE, PINYIN, PINYIN_G, POL, REGIONS,  # noqa: E402
                       SEVERE, TERR, WORD)
@@ -79,29 +80,7 @@ OBF_STYLES = ["homophone", "chaizi", "sep", "emoji"]
 
 def obfuscate(text, style, r):
     """synth_v2.obfuscate with the ad vocabulary: rewrites the [[marked]] terms; returns (text, [rewritten spans])."""
-    spans, parts = [], text.split("[[")
-    out = [parts[0]]
-    for p in parts[1:]:
-        term, rest = p.split("]]", 1)
-        new = term
-        if style == "homophone" and term in HOMOPHONE and r.random() < 0.8:
-            new = r.choice(HOMOPHONE[term])
-        elif style == "chaizi" and any(c in CHAIZI for c in term) and r.random() < 0.85:
-            new = "".join(CHAIZI.get(c, c) for c in term)
-        elif style == "sep" and len(term) >= 2 and r.random() < 0.8:
-            new = r.choice(synth_v2.SEPARATORS).join(term)
-        elif style == "emoji":
-            for k, e in EMOJI.items():
-                if k in term and r.random() < 0.85:
-                    new = term.replace(k, e)
-                    break
-        if new != term:
-            spans.append(new)
-        out.append(new + rest)
-    res = "".join(out)
-    if style == "emoji" and spans:
-        res = r.choice(synth_v2.EMOJI_DECOR) + res + r.choice(synth_v2.EMOJI_DECOR)
-    return res, spans
+    return synth_v2.obfuscate(text, style, r, homophone=HOMOPHONE, chaizi=CHAIZI, emoji=EMOJI, decorate_unchanged=False)
 
 
 def unmark(text):
@@ -987,15 +966,10 @@ def casual(text, r):
 # Records and reasoning
 # ---------------------------------------------------------------------------------------------------------------------
 
-def make_scores(marks):
-    s = {d: CLEAN for d in DIMS}
-    for d, lvl in marks:
-        s[d] = min(s[d], lvl)
-    return s
-
-
-def violated(scores):
-    return sorted((d for d in DIMS if scores[d] < CLEAN), key=lambda d: (scores[d], DIMS.index(d)))
+# make_scores(marks) and violated(scores): the corpus builder's, over the same nine dimensions in the same order.
+assert DIMS == build_corpus.DIMS and CLEAN == build_corpus.CLEAN
+make_scores = build_corpus.make_scores
+violated = build_corpus.violated
 
 
 OPEN = ["这是一条{k}，", "此为{k}，", "一条{k}，", "这条{k}中，"]

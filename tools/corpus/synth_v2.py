@@ -471,8 +471,12 @@ LOOKALIKE = {
 SHOPS = ["鲜果时光水果店", "老街面馆", "好邻居超市", "阳光书店", "悦动健身", "小林烘焙", "家家乐便利店", "青禾咖啡"]
 
 
-def obfuscate(text, style, r):
-    """Rewrites the [[marked]] terms in the given style; returns (text, [rewritten spans])."""
+def obfuscate(text, style, r, homophone=None, chaizi=None, emoji=None, decorate_unchanged=True):
+    """Rewrites the [[marked]] terms in the given style; returns (text, [rewritten spans]). The tables default to this
+    file's; `decorate_unchanged=False` leaves an emoji-style text undecorated when no term was rewritten."""
+    homophone = HOMOPHONE if homophone is None else homophone
+    chaizi = CHAIZI if chaizi is None else chaizi
+    emoji = EMOJI if emoji is None else emoji
     spans = []
     out = []
     parts = text.split("[[")
@@ -480,16 +484,16 @@ def obfuscate(text, style, r):
     for p in parts[1:]:
         term, rest = p.split("]]", 1)
         new = term
-        if style == "homophone" and term in HOMOPHONE and r.random() < 0.8:
-            new = r.choice(HOMOPHONE[term])
+        if style == "homophone" and term in homophone and r.random() < 0.8:
+            new = r.choice(homophone[term])
         elif style == "chaizi":
-            chars = [CHAIZI.get(c, c) for c in term]
-            if any(c in CHAIZI for c in term) and r.random() < 0.85:
+            chars = [chaizi.get(c, c) for c in term]
+            if any(c in chaizi for c in term) and r.random() < 0.85:
                 new = "".join(chars)
         elif style == "sep" and len(term) >= 2 and r.random() < 0.8:
             new = r.choice(SEPARATORS).join(term)
         elif style == "emoji":
-            for k, e in EMOJI.items():
+            for k, e in emoji.items():
                 if k in term and r.random() < 0.85:
                     new = term.replace(k, e)
                     break
@@ -497,7 +501,7 @@ def obfuscate(text, style, r):
             spans.append(new)
         out.append(new + rest)
     res = "".join(out)
-    if style == "emoji":
+    if style == "emoji" and (spans or decorate_unchanged):
         res = r.choice(EMOJI_DECOR) + res + r.choice(EMOJI_DECOR)
     return res, spans
 
