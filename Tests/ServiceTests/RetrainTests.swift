@@ -74,7 +74,16 @@ enum LearningModel {
         defer { Task { await t.close() } }
         try await t.application.test(.router) { client in
             // Round 1: every text is fine (all 100). The random base model answers noise, so the candidate must win.
-            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
+            var ids = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
+            // Which corrections are held out follows the random request ids; with 24 and a quarter held out, fewer than
+            // the gate's three happen in about 4% of runs, so score further texts until three are held out.
+            let fraction = t.service.configuration.retrainHeldOutFraction
+            var extra = 0
+            while ids.filter({ HeldOut.contains(requestID: $0, fraction: fraction) }).count < 3, extra < 40 {
+                ids += try await scoreAndCorrect(t, client: client, texts: ["补充第\(extra)条：今天的天气和交通情况很好。"]) { _, _ in 100 }
+                extra += 1
+            }
+            #expect(ids.filter { HeldOut.contains(requestID: $0, fraction: fraction) }.count >= 3)
             let r = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
             #expect(r.status == .accepted)
             let run = try await runQueued(t)
