@@ -130,10 +130,7 @@ enum LearningModel {
         let lines = (0..<8).map { #"{"text": "对照文本\#($0)：全部违规", "scores": \#(zero), "reasoning": "全部维度严重违规。"}"# }
         try Data(lines.joined(separator: "\n").utf8).write(to: control)
         let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("retrain-\(UUID().uuidString).json")
-        // 30 SFT epochs, as in aBetterCandidateGoesLiveAndAWorseOneIsRefused: with 12 the random model sometimes did not
-        // learn the corrections, and the held-out check below failed.
-        try Data(LearningModel.retrainConfig.replacingOccurrences(of: #""sft_epochs": 12"#, with: #""sft_epochs": 30"#).utf8)
-            .write(to: configFile)
+        try Data(LearningModel.retrainConfig.utf8).write(to: configFile)
         let t = try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
             c.maxNewTokens = 400
             c.retrainConfigPath = configFile.path
@@ -145,13 +142,7 @@ enum LearningModel {
         defer { Task { await t.close() } }
         try await t.application.test(.router) { client in
             // The corrections say "all fine"; the control texts' labels say "everything violated".
-            var ids = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
-            let fraction = t.service.configuration.retrainHeldOutFraction
-            var extra = 0
-            while ids.filter({ HeldOut.contains(requestID: $0, fraction: fraction) }).count < 3, extra < 40 {
-                ids += try await scoreAndCorrect(t, client: client, texts: ["补充第\(extra)条：今天的天气和交通情况很好。"]) { _, _ in 100 }
-                extra += 1
-            }
+            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
             #expect(try await client.call(.post, "/v1/admin/retrain", key: t.adminKey).status == .accepted)
             let run = try await runQueued(t)
             #expect(run.state == .rejected, "decision: \(run.decision ?? "-"), error: \(run.error ?? "-")")
