@@ -60,6 +60,20 @@ enum LearningModel {
         return ids
     }
 
+    /// Round 1 of both gate tests: 24 texts corrected as all fine (100). Which corrections are held out follows the
+    /// random request ids; with 24 and a quarter held out, fewer than the gate's three happen in about 4% of runs, so
+    /// further texts are scored until three are held out.
+    func correctAllFineWithThreeHeldOut(_ t: TestApp, client: some TestClientProtocol) async throws {
+        var ids = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
+        let fraction = t.service.configuration.retrainHeldOutFraction
+        var extra = 0
+        while ids.filter({ HeldOut.contains(requestID: $0, fraction: fraction) }).count < 3, extra < 40 {
+            ids += try await scoreAndCorrect(t, client: client, texts: ["补充第\(extra)条：今天的天气和交通情况很好。"]) { _, _ in 100 }
+            extra += 1
+        }
+        #expect(ids.filter { HeldOut.contains(requestID: $0, fraction: fraction) }.count >= 3)
+    }
+
     func runQueued(_ t: TestApp) async throws -> TrainingRun {
         let retrain = try RetrainService(service: t.service)
         let queued = try #require(try await t.service.database.trainingRuns.nextQueued())
@@ -74,16 +88,7 @@ enum LearningModel {
         defer { Task { await t.close() } }
         try await t.application.test(.router) { client in
             // Round 1: every text is fine (all 100). The random base model answers noise, so the candidate must win.
-            var ids = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
-            // Which corrections are held out follows the random request ids; with 24 and a quarter held out, fewer than
-            // the gate's three happen in about 4% of runs, so score further texts until three are held out.
-            let fraction = t.service.configuration.retrainHeldOutFraction
-            var extra = 0
-            while ids.filter({ HeldOut.contains(requestID: $0, fraction: fraction) }).count < 3, extra < 40 {
-                ids += try await scoreAndCorrect(t, client: client, texts: ["补充第\(extra)条：今天的天气和交通情况很好。"]) { _, _ in 100 }
-                extra += 1
-            }
-            #expect(ids.filter { HeldOut.contains(requestID: $0, fraction: fraction) }.count >= 3)
+            try await correctAllFineWithThreeHeldOut(t, client: client)
             let r = try await client.call(.post, "/v1/admin/retrain", key: t.adminKey)
             #expect(r.status == .accepted)
             let run = try await runQueued(t)
@@ -126,11 +131,9 @@ enum LearningModel {
     /// is refused, and the run record carries both models' figures on the control set.
     @Test func aCandidateWorseOnTheControlSetIsRefused() async throws {
         let control = FileManager.default.temporaryDirectory.appendingPathComponent("control-\(UUID().uuidString).jsonl")
-        let zero = "{" + Dimension.allCases.map { "\"\($0.key)\": 0" }.joined(separator: ", ") + "}"
-        let lines = (0..<8).map { #"{"text": "对照文本\#($0)：全部违规", "scores": \#(zero), "reasoning": "全部维度严重违规。"}"# }
-        try Data(lines.joined(separator: "\n").utf8).write(to: control)
         let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("retrain-\(UUID().uuidString).json")
-        try Data(LearningModel.retrainConfig.utf8).write(to: configFile)
+        // The go-live test's epochs: with 12 the random model sometimes does not learn the corrections.
+        try Data(LearningModel.retrainConfig.replacingOccurrences(of: #""sft_epochs": 12"#, with: #""sft_epochs": 30"#).utf8).write(to: configFile)
         let t = try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
             c.maxNewTokens = 400
             c.retrainConfigPath = configFile.path
@@ -141,8 +144,19 @@ enum LearningModel {
         }
         defer { Task { await t.close() } }
         try await t.application.test(.router) { client in
-            // The corrections say "all fine"; the control texts' labels say "everything violated".
-            _ = try await scoreAndCorrect(t, client: client, texts: Array(Self.texts.prefix(24))) { _, _ in 100 }
+            // The control texts' labels are the active model's own answers, so its control MAE is 0 and a candidate
+            // that answers them differently is worse there by construction, whatever the random model says.
+            var lines: [String] = []
+            for i in 0..<8 {
+                let text = "对照文本\(i)：全部违规"
+                let r = try await client.call(.post, "/v1/score", key: t.clientKey, json: #"{"text": "\#(text)"}"#)
+                let scores = try #require(r.body["scores"] as? [String: Any], "\(r.body)")
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: scores, options: [.sortedKeys]), as: UTF8.self)
+                lines.append(#"{"text": "\#(text)", "scores": \#(json), "reasoning": "对照。"}"#)
+            }
+            try Data(lines.joined(separator: "\n").utf8).write(to: control)
+            // The corrections say "all fine"; the candidate learns to answer 100 everywhere, the control texts included.
+            try await correctAllFineWithThreeHeldOut(t, client: client)
             #expect(try await client.call(.post, "/v1/admin/retrain", key: t.adminKey).status == .accepted)
             let run = try await runQueued(t)
             #expect(run.state == .rejected, "decision: \(run.decision ?? "-"), error: \(run.error ?? "-")")
