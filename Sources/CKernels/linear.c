@@ -1,4 +1,4 @@
-// Linear layers for small batches: y[m, n] = x[m, k] · W[n, k]ᵀ (+ bias), W in bf16, f32 or q8 (8-bit).
+// Linear layers for small batches: y[m, n] = x[m, k] · W[n, k]ᵀ (+ bias), W in bf16 or f32 (q8 weights: linear_q8.c).
 //
 // Decode is bound by reading W, so each thread streams its own contiguous slice of W's rows once and
 // dots every row with all m rows of x (x stays in L1/L2). A block of RN weight rows × RM x rows keeps
@@ -10,9 +10,9 @@
 // w[2j] as lane << 16 and w[2j+1] as lane & 0xffff0000. x is permuted once per call to match: in each
 // block of 32 (AVX-512) or 16 (AVX2) elements the even elements come first, then the odd ones.
 //
-// q8 (like llama.cpp's Q8_0): per block of 32 weights of a row, 32 int8 values and one scale stored as bf16,
-// w = q · scale; rows are padded with zero quants to kq = k rounded up to 32. q · scale is exact in f32 (7 + 8
-// significant bits), so every path multiplies the same dequantized weights; x is zero-padded to kq.
+// The q8 format (like llama.cpp's Q8_0), quantized and dequantized here: per block of 32 weights of a row, 32 int8
+// values and one scale stored as bf16, w = q · scale; rows are padded with zero quants to kq = k rounded up to 32.
+// q · scale is exact in f32 (7 + 8 significant bits), so prefill's dequantized weights are the decode kernel's.
 #include "ck_internal.h"
 #include "ck_simd.h"
 #include <string.h>
@@ -21,17 +21,15 @@ typedef struct {
     const float *x;       // x, or the permuted copy for the bf16 SIMD paths
     int64_t ldx;          // row stride of x (kp for the permuted copy)
     const void *w;
-    const uint16_t *scales; // q8: [n, kq / 32] bf16 block scales
-    int64_t kq;             // q8: row stride of w (k rounded up to a multiple of 32)
     const float *bias;
     float *y;
     int64_t ldy, m, n, k;
     int accumulate;
     int isa;
-    int wt;                 // weight type: WT_F32, WT_BF16, WT_Q8
+    int wt;                 // weight type: WT_F32, WT_BF16
 } lin_ctx;
 
-enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
+enum { WT_F32 = 0, WT_BF16 = 1 };
 
 // Minimum weight bytes for which splitting the rows across threads pays for the dispatch.
 #define PAR_MIN_BYTES (48 * 1024)
@@ -46,8 +44,7 @@ enum { WT_F32 = 0, WT_BF16 = 1, WT_Q8 = 2 };
 // contiguous, so a thread's share of W is one linear stream, prefetched CK_PF_BYTES ahead of the loads. Four
 // interleaved row streams (RN = 4) with row-ahead prefetches streamed 17–21 GB/s on rows of 896 bf16 values where this
 // streams 25–35 (2 threads, AVX-512 host). Long rows (down_proj's 4864) keep RN = 4: there x no longer stays in L1 and
-// each of its loads serves four weight rows, which measured faster; so do q8 rows on AVX2, whose RN = 1 loop is bound
-// by its chain of dependent FMAs.
+// each of its loads serves four weight rows, which measured faster.
 // Software prefetch for the block's weight rows at offset kk: CK_PF_BYTES ahead on the single stream of RN = 1, else
 // the same offset PF_ROWS rows ahead.
 #define PREFETCH_ROWS(stride)                                                                        \
@@ -80,29 +77,7 @@ CK_AVX512 CK_INLINE void block512(const lin_ctx *c, int64_t i0, int64_t j0, int6
     for (int s = 0; s < 16; s++) acc[s] = _mm512_setzero_ps();
     if (ka > 0)
         for (int s = 0; s < RN * RM; s++) acc[s] = state[s];
-    if (WT == WT_Q8) {
-        // ka and kb are multiples of 32 (or kb = k, and the padded rows run to kq).
-        const int8_t *w = (const int8_t *)c->w + j0 * c->kq;
-        const uint16_t *sc = c->scales + j0 * (c->kq / 32);
-        const int64_t nb = c->kq / 32, kend = kb == k ? c->kq : kb;
-        for (int64_t kk = ka; kk < kend; kk += 32) {
-            __m512 w0[4], w1[4];
-            PREFETCH_ROWS(c->kq);
-            for (int r = 0; r < RN; r++) {
-                __m256i v = _mm256_loadu_si256((const __m256i *)(w + r * c->kq + kk));
-                __m512 s = _mm512_set1_ps(ck_bf16_value(sc[r * nb + kk / 32]));
-                w0[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(v))), s);
-                w1[r] = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(v, 1))), s);
-            }
-            for (int i = 0; i < RM; i++) {
-                __m512 x0 = _mm512_loadu_ps(x + i * ldx + kk), x1 = _mm512_loadu_ps(x + i * ldx + kk + 16);
-                for (int r = 0; r < RN; r++) {
-                    acc[r * RM + i] = _mm512_fmadd_ps(w0[r], x0, acc[r * RM + i]);
-                    acc[r * RM + i] = _mm512_fmadd_ps(w1[r], x1, acc[r * RM + i]);
-                }
-            }
-        }
-    } else if (WT == WT_BF16) {
+    if (WT == WT_BF16) {
         const uint16_t *w = (const uint16_t *)c->w + j0 * k;
         const __m512i hi_mask = _mm512_set1_epi32((int)0xffff0000u);
         int64_t kk = ka;
@@ -231,7 +206,6 @@ CK_AVX512 CK_INLINE void rows512(const lin_ctx *c, int64_t j0, int64_t j1, const
 
 CK_AVX512 static void rows512_bf16(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, WT_BF16); }
 CK_AVX512 static void rows512_f32(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, WT_F32); }
-CK_AVX512 static void rows512_q8(const lin_ctx *c, int64_t j0, int64_t j1) { rows512(c, j0, j1, WT_Q8); }
 
 // x [m, k] → xp [m, kp]: per block of 32, the 16 even elements then the 16 odd ones; zero-padded.
 CK_AVX512 static void permute_x512(const float *x, int64_t ldx, int64_t m, int64_t k, float *xp, int64_t kp) {
@@ -264,29 +238,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
     const float *x = c->x + i0 * ldx;
     __m256 acc[8];
     for (int s = 0; s < 8; s++) acc[s] = _mm256_setzero_ps();
-    if (WT == WT_Q8) {
-        const int8_t *w = (const int8_t *)c->w + j0 * c->kq;
-        const uint16_t *sc = c->scales + j0 * (c->kq / 32);
-        const int64_t nb = c->kq / 32;
-        for (int64_t kk = 0; kk < c->kq; kk += 16) {
-            __m256 w0[4], w1[4];
-            if ((kk & 63) == 0)
-                PREFETCH_ROWS(c->kq);
-            for (int r = 0; r < RN; r++) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(w + r * c->kq + kk));
-                __m256 s = _mm256_set1_ps(ck_bf16_value(sc[r * nb + kk / 32]));
-                w0[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)), s);
-                w1[r] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8))), s);
-            }
-            for (int i = 0; i < RM; i++) {
-                __m256 x0 = _mm256_loadu_ps(x + i * ldx + kk), x1 = _mm256_loadu_ps(x + i * ldx + kk + 8);
-                for (int r = 0; r < RN; r++) {
-                    acc[r * RM + i] = _mm256_fmadd_ps(w0[r], x0, acc[r * RM + i]);
-                    acc[r * RM + i] = _mm256_fmadd_ps(w1[r], x1, acc[r * RM + i]);
-                }
-            }
-        }
-    } else if (WT == WT_BF16) {
+    if (WT == WT_BF16) {
         const uint16_t *w = (const uint16_t *)c->w + j0 * k;
         const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
         int64_t kk = 0;
@@ -346,7 +298,7 @@ CK_AVX2 CK_INLINE void block256(const lin_ctx *c, int64_t i0, int64_t j0, const 
 CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const int WT) {
     // RM ≤ 4; RN = 2 (when m == 1: 4, or 1 for one linear stream, see CK_PF_BYTES), so RN·RM ≤ 8 accumulators and
     // everything fits in 16 registers.
-    int rn = c->m > 1 ? 2 : c->k <= CK_SINGLE_STREAM_K && WT != WT_Q8 ? 1 : 4;
+    int rn = c->m > 1 ? 2 : c->k <= CK_SINGLE_STREAM_K ? 1 : 4;
     int64_t j = j0;
     while (j < j1) {
         if (j1 - j >= rn) {
@@ -379,7 +331,6 @@ CK_AVX2 CK_INLINE void rows256(const lin_ctx *c, int64_t j0, int64_t j1, const i
 
 CK_AVX2 static void rows256_bf16(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, WT_BF16); }
 CK_AVX2 static void rows256_f32(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, WT_F32); }
-CK_AVX2 static void rows256_q8(const lin_ctx *c, int64_t j0, int64_t j1) { rows256(c, j0, j1, WT_Q8); }
 
 #endif // CK_X86
 
@@ -407,11 +358,7 @@ static void rows_scalar(const lin_ctx *c, int64_t j0, int64_t j1, int wt) {
             const float *x = c->x + i * c->ldx;
             float s[8] = {0};
             int64_t kk = 0;
-            if (wt == WT_Q8) {
-                const int8_t *w = (const int8_t *)c->w + j * c->kq;
-                const uint16_t *sc = c->scales + j * (c->kq / 32);
-                for (; kk < k; kk++) s[kk & 7] += (float)w[kk] * ck_bf16_value(sc[kk / 32]) * x[kk];
-            } else if (wt == WT_BF16) {
+            if (wt == WT_BF16) {
                 const uint16_t *w = (const uint16_t *)c->w + j * k;
                 for (; kk + 8 <= k; kk += 8)
                     for (int l = 0; l < 8; l++) s[l] += ck_bf16_value(w[kk + l]) * x[kk + l];
@@ -437,10 +384,10 @@ static void lin_task(void *p, int chunk, int nchunks) {
     switch (c->isa) {
 #if CK_X86
     case CK_ISA_AVX512:
-        c->wt == WT_Q8 ? rows512_q8(c, j0, j1) : c->wt == WT_BF16 ? rows512_bf16(c, j0, j1) : rows512_f32(c, j0, j1);
+        c->wt == WT_BF16 ? rows512_bf16(c, j0, j1) : rows512_f32(c, j0, j1);
         break;
     case CK_ISA_AVX2:
-        c->wt == WT_Q8 ? rows256_q8(c, j0, j1) : c->wt == WT_BF16 ? rows256_bf16(c, j0, j1) : rows256_f32(c, j0, j1);
+        c->wt == WT_BF16 ? rows256_bf16(c, j0, j1) : rows256_f32(c, j0, j1);
         break;
 #endif
     default: rows_scalar(c, j0, j1, c->wt); break;
@@ -457,7 +404,7 @@ static void run_linear(lin_ctx *c, int64_t wbytes) {
 
 void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float *bias, float *y,
                     int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate) {
-    lin_ctx c = {x, ldx, w, NULL, 0, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_BF16};
+    lin_ctx c = {x, ldx, w, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_BF16};
     if (k <= 0) { // empty dot products: y = (accumulate ? y : 0) + bias
         c.isa = CK_ISA_SCALAR;
         for (int64_t i = 0; i < m; i++)
@@ -483,7 +430,7 @@ void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float 
 
 void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bias, float *y,
                    int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate) {
-    lin_ctx c = {x, ldx, w, NULL, 0, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_F32};
+    lin_ctx c = {x, ldx, w, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_F32};
     if (k <= 0) {
         c.isa = CK_ISA_SCALAR;
         for (int64_t i = 0; i < m; i++)
@@ -491,28 +438,6 @@ void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bia
         return;
     }
     run_linear(&c, 4);
-}
-
-void ck_linear_q8(const float *x, int64_t ldx, const int8_t *q, const uint16_t *scales, const float *bias, float *y,
-                  int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate) {
-    const int64_t kq = (k + 31) / 32 * 32;
-    lin_ctx c = {x, ldx, q, scales, kq, bias, y, ldy, m, n, k, accumulate, ck_isa_level(), WT_Q8};
-    if (k <= 0) {
-        c.isa = CK_ISA_SCALAR;
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < n; j++) store_out(&c, i, j, 0.0f);
-        return;
-    }
-    if (c.isa != CK_ISA_SCALAR && kq != k) { // the SIMD paths read x up to kq: a zero-padded copy
-        float *xp = ck_scratch(0, (size_t)(m * kq) * sizeof(float));
-        for (int64_t i = 0; i < m; i++) {
-            memcpy(xp + i * kq, x + i * ldx, (size_t)k * sizeof(float));
-            memset(xp + i * kq + k, 0, (size_t)(kq - k) * sizeof(float));
-        }
-        c.x = xp;
-        c.ldx = kq;
-    }
-    run_linear(&c, 1);
 }
 
 // Per row and block of 32: scale = max|w| / 127 rounded up to bf16 (so no |w / scale| exceeds 127), q = round(w / scale).

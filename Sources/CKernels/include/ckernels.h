@@ -60,10 +60,18 @@ void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float 
 /// Same as ck_linear_bf16 with float32 weights w [n, k].
 void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bias, float *y,
                    int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
-/// Same as ck_linear_bf16 with 8-bit weights (as llama.cpp's Q8_0): q [n, kq] int8 with kq = k rounded up to
+/// y (+)= x · Wᵀ (+ bias) with 8-bit weights (as llama.cpp's Q8_0): q [n, kq] int8 with kq = k rounded up to
 /// a multiple of 32 (padding quants 0) and scales [n, kq / 32] bf16, weight w[j, k] = q[j, k] · scales[j, k / 32].
+/// x is rounded to 8 bits per row and block of 32 (dx = max|x| / 127, qx = round(x / dx)) and the block products are
+/// exact integer sums times dw · dx (linear_q8.c). Every ISA path gives the same bits; a row of y does not depend on
+/// the other rows, the blocking or the thread count. y must not alias x or q.
 void ck_linear_q8(const float *x, int64_t ldx, const int8_t *q, const uint16_t *scales, const float *bias, float *y,
                   int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
+/// Which ck_linear_q8 path runs on this thread: 0 plain C, 1 AVX2 (maddubs), 2 AVX-512 VNNI (vpdpbusd).
+int ck_q8_path(void);
+/// The q8 kernel's arithmetic ceiling on this host, GOP/s over the pool's threads (registers only: its per-block
+/// integer dot, convert, scale and add, 64 operations per block of 32); 0 where only the plain C path runs.
+double ck_q8_dot_rate(int repeats);
 /// Quantizes w [n, k] to q8 (layout above): per block of 32, scale = max|w| / 127 rounded up to bf16 and
 /// q = round(w / scale), so |w - q · scale| ≤ scale / 2. NaN weights become 0; an infinite one saturates.
 void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *scales);

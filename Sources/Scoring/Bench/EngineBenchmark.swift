@@ -43,7 +43,7 @@ public struct EngineBenchmark {
         /// Bandwidth roof for this batch: one read of all weights per step at the run's best streaming read.
         public var bandwidthRoofTokensPerSecond: Double
         /// Compute roof: the step's FLOPs at the run's best product rate (the BF16 GEMM's where the products run on
-        /// vdpbf16ps, else sgemm's).
+        /// vdpbf16ps, the 8-bit kernel's integer rate for q8, else sgemm's).
         public var computeRoofTokensPerSecond: Double
         /// The lower of the two: what this batch could reach at best.
         public var roofTokensPerSecond: Double
@@ -63,6 +63,9 @@ public struct EngineBenchmark {
         public var bandwidth: Spread
         /// `ck_gemm_bf16` at the sgemm shape, where the CPU has AVX512-BF16.
         public var gemmBF16: Spread?
+        /// The q8 decode kernel's arithmetic ceiling (`ck_q8_dot_rate`: integer dot, convert, scale and add on
+        /// registers only), GOP/s, where a SIMD path runs it.
+        public var q8Dot: Spread?
         /// Whether some decode figure streamed weights faster than the bandwidth roof (the roof is then not a ceiling
         /// and the ratios overstate nothing but mean little).
         public var roofBeaten: Bool
@@ -111,6 +114,15 @@ public struct EngineBenchmark {
         return 2 * Double(m * n * k) / best / 1e9
     }
 
+    /// The q8 kernel's arithmetic ceiling over the pool's threads, or nil where only the plain C path runs.
+    public static func measureQ8Dot(repeats: Int = 5) -> Double? {
+        let r = ck_q8_dot_rate(Int32(repeats))
+        return r > 0 ? r : nil
+    }
+
+    /// The q8 decode path on this thread, as the log names it.
+    static var q8PathName: String { ["plain C", "AVX2 maddubs", "AVX-512 VNNI vpdpbusd"][Int(max(0, min(2, ck_q8_path())))] }
+
     /// Best-of-n streaming read of 1 GiB with the kernels' thread pool.
     public static func measureBandwidth(repeats: Int = 5) -> Double {
         let n = 256 << 20
@@ -152,15 +164,17 @@ public struct EngineBenchmark {
         let decodeFLOPs = Self.flops(config: options.config, tokens: 1, past: 0)
         // Roofs are measured before every run and once more at the end, and the best is kept: on a shared machine a
         // single measurement can land in a noisy moment, and a low roof would flatter the ratios.
-        var sgemms: [Double] = [], bws: [Double] = [], bf16s: [Double] = []
+        var sgemms: [Double] = [], bws: [Double] = [], bf16s: [Double] = [], q8s: [Double] = []
         var prefill = [[Double]](repeating: [], count: models.count)
         var decode = [[[Double]]](repeating: [[Double]](repeating: [], count: options.batchSizes.count), count: models.count)
         for run in 1...runs {
             sgemms.append(Self.measureSgemm())
             bws.append(Self.measureBandwidth())
             if let g = Self.measureGemmBF16() { bf16s.append(g) }
-            log(String(format: "run %d/%d: sgemm roof %.1f GFLOP/s (512×896 · 896×4864, best of 5), read bandwidth roof %.1f GB/s (1 GiB streaming sum, best of 5)%@",
-                       run, runs, sgemms.last!, bws.last!, bf16s.isEmpty ? "" : String(format: ", BF16 dot products (vdpbf16ps) %.1f GFLOP/s", bf16s.last!)))
+            if let q = Self.measureQ8Dot() { q8s.append(q) }
+            log(String(format: "run %d/%d: sgemm roof %.1f GFLOP/s (512×896 · 896×4864, best of 5), read bandwidth roof %.1f GB/s (1 GiB streaming sum, best of 5)%@%@",
+                       run, runs, sgemms.last!, bws.last!, bf16s.isEmpty ? "" : String(format: ", BF16 dot products (vdpbf16ps) %.1f GFLOP/s", bf16s.last!),
+                       q8s.isEmpty ? "" : String(format: ", q8 kernel arithmetic (%@) %.1f GOP/s", Self.q8PathName, q8s.last!)))
             for (mi, (format, model)) in models.enumerated() {
                 let ws = Workspace()
                 var best = Double.infinity
@@ -199,6 +213,7 @@ public struct EngineBenchmark {
         log(String(format: "roofs over the run: sgemm %@ GFLOP/s, read bandwidth %@ GB/s; ratios use the best of each",
                    Spread(sgemms).formatted(), Spread(bws).formatted()))
         if !bf16s.isEmpty { log("BF16 dot-product GEMM (vdpbf16ps, same shape): \(Spread(bf16s).formatted()) GFLOP/s") }
+        if !q8s.isEmpty { log("q8 kernel arithmetic (\(Self.q8PathName), registers only): \(Spread(q8s).formatted()) GOP/s") }
         var figures: [Figures] = []
         var beaten = false
         for (mi, (format, model)) in models.enumerated() {
@@ -213,8 +228,10 @@ public struct EngineBenchmark {
             for (bi, B) in options.batchSizes.enumerated() {
                 let d = Spread(decode[mi][bi])
                 let bandwidthRoof = bw * 1e9 / Double(model.weightBytes) * Double(B)
-                // Decode products of BF16 weights run on vdpbf16ps with bf16 products; 8-bit and F32 ones on FMA.
-                let dotRate = format == .bf16 && MatmulPrecision.bf16Active && !bf16s.isEmpty ? bf16s.max()! : sgemm
+                // Decode products of BF16 weights run on vdpbf16ps with bf16 products, 8-bit ones on integer dot
+                // products (8-bit activations), F32 ones on FMA.
+                let dotRate = format == .bf16 && MatmulPrecision.bf16Active && !bf16s.isEmpty ? bf16s.max()!
+                    : format == .q8 && !q8s.isEmpty ? q8s.max()! : sgemm
                 let computeRoof = dotRate * 1e9 / decodeFLOPs
                 let roof = min(bandwidthRoof, computeRoof)
                 let bestGBps = d.max / Double(B) * Double(model.weightBytes) / 1e9
@@ -234,7 +251,7 @@ public struct EngineBenchmark {
         let peak = Self.peakResidentMiB()
         log(String(format: "peak resident memory: %.0f MiB", peak))
         return Report(host: host, threads: host.threads, runs: runs, sgemmGFLOPs: sgemm, bandwidthGBps: bw, sgemm: Spread(sgemms),
-                      bandwidth: Spread(bws), gemmBF16: bf16s.isEmpty ? nil : Spread(bf16s), roofBeaten: beaten, figures: figures, peakResidentMiB: peak)
+                      bandwidth: Spread(bws), gemmBF16: bf16s.isEmpty ? nil : Spread(bf16s), q8Dot: q8s.isEmpty ? nil : Spread(q8s), roofBeaten: beaten, figures: figures, peakResidentMiB: peak)
     }
 
     static func argmax(_ v: [Float]) -> Int {
