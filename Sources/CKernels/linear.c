@@ -471,31 +471,3 @@ void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *s
         }
     }
 }
-
-typedef struct {
-    const int8_t *q;
-    const uint16_t *scales;
-    int64_t n, k;
-    float *out;
-} deq_ctx;
-
-static void deq_task(void *p, int chunk, int nchunks) {
-    const deq_ctx *c = p;
-    const int64_t k = c->k, kq = (k + 31) / 32 * 32, nb = kq / 32;
-    int64_t j0, j1;
-    ck_split(c->n, 1, chunk, nchunks, &j0, &j1);
-    for (int64_t j = j0; j < j1; j++) {
-        const int8_t *src = c->q + j * kq;
-        float *dst = c->out + j * k;
-        for (int64_t b = 0; b < nb; b++) {
-            const float s = ck_bf16_value(c->scales[j * nb + b]);
-            const int64_t k0 = b * 32, k1 = k0 + 32 < k ? k0 + 32 : k;
-            for (int64_t kk = k0; kk < k1; kk++) dst[kk] = (float)src[kk] * s; // vectorised by the compiler
-        }
-    }
-}
-
-void ck_dequantize_q8(const int8_t *q, const uint16_t *scales, int64_t n, int64_t k, float *out) {
-    deq_ctx c = {q, scales, n, k, out};
-    ck_parallel(deq_task, &c, ck_chunks_for_elems(n * k, n));
-}

@@ -6,6 +6,14 @@ import Testing
 /// 8-bit weights (`weight_format` q8): the quantizer against its definition, the kernel at every ISA level against the exact
 /// product of 8-bit weights and 8-bit activations, and whole models against the Transformers F32 fixtures.
 @Suite(.serialized) struct Q8Tests {
+    /// Row-major q8 (ck_quantize_q8) in the packed layout the kernels read.
+    static func packed(_ q: [Int8], _ s: [UInt16], n: Int, k: Int) -> (q: [Int8], s: [UInt16]) {
+        var qp = [Int8](repeating: 99, count: max(1, Int(ck_q8_packed_quant_bytes(Int64(n), Int64(k)))))
+        var sp = [UInt16](repeating: 99, count: max(1, Int(ck_q8_packed_scale_count(Int64(n), Int64(k)))))
+        ck_pack_q8(q, s, Int64(n), Int64(k), &qp, &sp)
+        return (qp, sp)
+    }
+
     /// Quantizes with the kernel and checks every block against the definition: scale is max|w| / 127 rounded up to
     /// bf16 (the smallest bf16 not below it), every quant is round(w / scale) in -127...127, padding quants are 0,
     /// and so |w - q·scale| ≤ scale / 2.
@@ -46,12 +54,21 @@ import Testing
                 }
             }
         }
-        // ck_dequantize_q8 gives exactly q · scale.
+        // Quantizing straight to the packed layout gives the packed row-major quants; ck_dequantize_q8 reads it back
+        // as exactly q · scale, for all rows and for any one row.
+        let (qp, sp) = Self.packed(q, s, n: n, k: k)
+        var qd = [Int8](repeating: 0, count: qp.count), sd = [UInt16](repeating: 0, count: sp.count)
+        ck_quantize_q8_packed(w, Int64(n), Int64(k), &qd, &sd)
+        #expect(qd == qp && sd == sp)
+        #expect(qp.count == (n + 15) / 16 * 16 * kq && sp.count == (n + 15) / 16 * 16 * (kq / 32))
         var deq = [Float](repeating: .nan, count: n * k)
-        ck_dequantize_q8(q, s, Int64(n), Int64(k), &deq)
+        ck_dequantize_q8(qp, sp, Int64(k), 0, Int64(n), &deq)
         for j in 0..<n { for kk in 0..<k {
             #expect(Double(deq[j * k + kk]) == Double(q[j * kq + kk]) * bf16Value(s[j * (kq / 32) + kk / 32]))
         } }
+        var row = [Float](repeating: .nan, count: k)
+        ck_dequantize_q8(qp, sp, Int64(k), Int64(n - 1), 1, &row)
+        #expect(row == Array(deq[((n - 1) * k)...]))
     }
 
     @Test func nonFiniteWeightsDoNotPoisonTheirBlock() {
@@ -96,6 +113,7 @@ import Testing
         var q = [Int8](repeating: 0, count: max(1, c.n * kq))
         var s = [UInt16](repeating: 0, count: max(1, c.n * nb))
         ck_quantize_q8(wf, Int64(c.n), Int64(c.k), &q, &s)
+        let p = Self.packed(q, s, n: c.n, k: c.k)
         let bias = c.bias ? rng.floats(c.n) : nil
         let y0 = rng.floats(c.m * ldy)
         let (qx, dx) = Self.quantizeX(x, ldx: ldx, m: c.m, k: c.k)
@@ -115,7 +133,7 @@ import Testing
         for level in isaLevels {
             var y = y0
             withISA(level) {
-                ck_linear_q8(x, Int64(ldx), q, s, bias, &y, Int64(ldy), Int64(c.m), Int64(c.n), Int64(c.k), c.accumulate ? 1 : 0)
+                ck_linear_q8(x, Int64(ldx), p.q, p.s, bias, &y, Int64(ldy), Int64(c.m), Int64(c.n), Int64(c.k), c.accumulate ? 1 : 0)
             }
             for i in 0..<c.m { for j in c.n..<ldy { #expect(y[i * ldy + j] == y0[i * ldy + j]) } }
             // f32 accumulation of exact block sums: a few roundings of the running sums, each ≤ 2⁻²⁴ of its magnitude.
@@ -140,7 +158,8 @@ import Testing
         var q = [Int8](repeating: 0, count: n * kq), s = [UInt16](repeating: 0, count: n * nb)
         ck_quantize_q8(w, Int64(n), Int64(k), &q, &s)
         var y = [Float](repeating: 0, count: m * n)
-        ck_linear_q8(x, Int64(k), q, s, nil, &y, Int64(n), Int64(m), Int64(n), Int64(k), 0)
+        let p = Self.packed(q, s, n: n, k: k)
+        ck_linear_q8(x, Int64(k), p.q, p.s, nil, &y, Int64(n), Int64(m), Int64(n), Int64(k), 0)
         let (_, dx) = Self.quantizeX(x, ldx: k, m: m, k: k)
         var worst = 0.0
         for i in 0..<m { for j in 0..<n {
@@ -168,9 +187,10 @@ import Testing
         let w = rng.floats(n * k, scale: 0.1)
         var q = [Int8](repeating: 0, count: n * k), s = [UInt16](repeating: 0, count: n * 2)
         ck_quantize_q8(w, Int64(n), Int64(k), &q, &s)
+        let p = Self.packed(q, s, n: n, k: k)
         for level in isaLevels {
             var y = [Float](repeating: 0, count: 3 * n)
-            withISA(level) { ck_linear_q8(x, Int64(k), q, s, nil, &y, Int64(n), 3, Int64(n), Int64(k), 0) }
+            withISA(level) { ck_linear_q8(x, Int64(k), p.q, p.s, nil, &y, Int64(n), 3, Int64(n), Int64(k), 0) }
             #expect(y[0..<(2 * n)].allSatisfy { $0.isNaN }, "isa \(level)")
             #expect(y[(2 * n)...].allSatisfy { $0.isFinite }, "isa \(level)")
         }
@@ -200,29 +220,34 @@ import Testing
         }
     }
 
-    /// The prefill path (dequantize + sgemm) and the decode kernel multiply the same weights (decode with 8-bit x).
-    @Test func prefillAndDecodePathsAgree() {
+    /// The prefill path and the decode kernel multiply the same weights. With AVX-512 VNNI every m runs on the q8 kernel
+    /// (the same bits as decode); at the other levels prefill dequantizes for sgemm and keeps f32 activations, so it
+    /// differs from decode by the rounding of x to 8 bits only.
+    @Test(arguments: isaLevels) func prefillAndDecodePathsAgree(_ level: Int32) {
         let n = 96, k = 160, m = Linear.smallBatchRows + 8
         var rng = SplitMix64(seed: 5)
         let x = rng.floats(m * k)
         let w = WeightMatrix(rows: n, cols: k, values: rng.floats(n * k, scale: 0.2), format: .q8)
-        var big = [Float](repeating: 0, count: m * n)
         let scratch = Scratch()
-        x.withUnsafeBufferPointer { xb in
-            big.withUnsafeMutableBufferPointer { yb in
-                Linear.forward(x: xb.baseAddress!, ldx: k, w: w, bias: nil, y: yb.baseAddress!, ldy: n, m: m, accumulate: false, scratch: scratch)
+        let (big, small, vnni) = withISA(level) { () -> ([Float], [Float], Bool) in
+            var big = [Float](repeating: 0, count: m * n), small = [Float](repeating: 0, count: 4 * n)
+            x.withUnsafeBufferPointer { xb in
+                big.withUnsafeMutableBufferPointer { yb in
+                    Linear.forward(x: xb.baseAddress!, ldx: k, w: w, bias: nil, y: yb.baseAddress!, ldy: n, m: m, accumulate: false, scratch: scratch)
+                }
+                small.withUnsafeMutableBufferPointer { yb in
+                    Linear.forward(x: xb.baseAddress!, ldx: k, w: w, bias: nil, y: yb.baseAddress!, ldy: n, m: 4, accumulate: false, scratch: scratch)
+                }
             }
+            return (big, small, ck_q8_path() == 2)
         }
-        var small = [Float](repeating: 0, count: 4 * n)
-        x.withUnsafeBufferPointer { xb in
-            small.withUnsafeMutableBufferPointer { yb in
-                Linear.forward(x: xb.baseAddress!, ldx: k, w: w, bias: nil, y: yb.baseAddress!, ldy: n, m: 4, accumulate: false, scratch: scratch)
-            }
-        }
-        // Decode rounds x to 8 bits per block; prefill multiplies f32 x. The same weights, so they differ only by that.
         let d = relativeMaxDifference(small, Array(big[0..<(4 * n)]))
-        #expect(d < 0.02, "prefill vs decode: \(d)")
-        #expect(d > 0, "decode rounds x to 8 bits, prefill does not")
+        if vnni {
+            #expect(d == 0, "isa \(level): prefill and decode both on the q8 kernel: \(d)")
+        } else {
+            #expect(d < 0.02, "isa \(level): prefill vs decode: \(d)")
+            #expect(d > 0, "isa \(level): decode rounds x to 8 bits, prefill does not")
+        }
         #expect(w.byteCount == n * k + n * (k / 32) * 2)
     }
 }

@@ -108,7 +108,7 @@ func storedBytes(_ model: Qwen2Model) -> [String: [UInt8]] {
         switch w.storage {
         case .f32(let b): Array(UnsafeRawBufferPointer(start: b.pointer, count: b.count * 4))
         case .bf16(let b): Array(UnsafeRawBufferPointer(start: b.pointer, count: b.count * 2))
-        case .q8(let q): Array(UnsafeRawBufferPointer(start: q.quants, count: q.rows * q.paddedCols))
+        case .q8(let q): Array(UnsafeRawBufferPointer(start: q.quants, count: q.quantByteCount))
             + Array(UnsafeRawBufferPointer(start: q.scales.pointer, count: q.scales.count * 2))
         }
     }

@@ -60,23 +60,34 @@ void ck_linear_bf16(const float *x, int64_t ldx, const uint16_t *w, const float 
 /// Same as ck_linear_bf16 with float32 weights w [n, k].
 void ck_linear_f32(const float *x, int64_t ldx, const float *w, const float *bias, float *y,
                    int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
-/// y (+)= x · Wᵀ (+ bias) with 8-bit weights (as llama.cpp's Q8_0): q [n, kq] int8 with kq = k rounded up to
-/// a multiple of 32 (padding quants 0) and scales [n, kq / 32] bf16, weight w[j, k] = q[j, k] · scales[j, k / 32].
-/// x is rounded to 8 bits per row and block of 32 (dx = max|x| / 127, qx = round(x / dx)) and the block products are
-/// exact integer sums times dw · dx (linear_q8.c). Every ISA path gives the same bits; a row of y does not depend on
-/// the other rows, the blocking or the thread count. y must not alias x or q.
+/// Quantizes w [n, k] to q8, row-major: q [n, kq] int8 with kq = k rounded up to a multiple of 32 (padding quants 0)
+/// and scales [n, kq / 32] bf16, weight w[j, k] = q[j, k] · scales[j, k / 32]; per block of 32, scale = max|w| / 127
+/// rounded up to bf16 and q = round(w / scale), so |w - q · scale| ≤ scale / 2. NaN weights become 0; an infinite one
+/// saturates.
+void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *scales);
+/// The packed q8 layout the kernels read (linear_q8.c): rows in groups of 16 (padded with zero rows), per group and
+/// block of 32 columns, 8 × 64 bytes (per 4-column group, the 4 quants of each of the 16 rows) and 16 bf16 scales.
+/// Sizes: ck_q8_packed_quant_bytes bytes of quants and ck_q8_packed_scale_count scales.
+int64_t ck_q8_packed_quant_bytes(int64_t n, int64_t k);
+int64_t ck_q8_packed_scale_count(int64_t n, int64_t k);
+/// Row-major q8 (ck_quantize_q8's output) → packed.
+void ck_pack_q8(const int8_t *q, const uint16_t *scales, int64_t n, int64_t k, int8_t *qp, uint16_t *sp);
+/// Quantizes w [n, k] straight to the packed layout (the same quants and scales as ck_quantize_q8).
+void ck_quantize_q8_packed(const float *w, int64_t n, int64_t k, int8_t *qp, uint16_t *sp);
+/// Rows r0 ..< r0+count of a packed q8 matrix with k columns as float32 [count, k] (exactly the weights the kernels
+/// multiply).
+void ck_dequantize_q8(const int8_t *qp, const uint16_t *sp, int64_t k, int64_t r0, int64_t count, float *out);
+/// y (+)= x · Wᵀ (+ bias) with packed 8-bit weights (as llama.cpp's Q8_0) for small m (decode). x is rounded to 8
+/// bits per row and block of 32 (dx = max|x| / 127, qx = round(x / dx)); per output, the blocks' exact integer sums
+/// times dw · dx are added in order with fused multiply-adds (linear_q8.c). Every ISA path gives the same bits; a row
+/// of y does not depend on the other rows, the blocking or the thread count. y must not alias x or q.
 void ck_linear_q8(const float *x, int64_t ldx, const int8_t *q, const uint16_t *scales, const float *bias, float *y,
                   int64_t ldy, int64_t m, int64_t n, int64_t k, int accumulate);
 /// Which ck_linear_q8 path runs on this thread: 0 plain C, 1 AVX2 (maddubs), 2 AVX-512 VNNI (vpdpbusd).
 int ck_q8_path(void);
-/// The q8 kernel's arithmetic ceiling on this host, GOP/s over the pool's threads (registers only: its per-block
-/// integer dot, convert, scale and add, 64 operations per block of 32); 0 where only the plain C path runs.
+/// The q8 kernel's arithmetic ceiling on this host, GOP/s over the pool's threads: its inner integer step alone, on
+/// registers only (a multiply and an add per product); 0 where only the plain C path runs.
 double ck_q8_dot_rate(int repeats);
-/// Quantizes w [n, k] to q8 (layout above): per block of 32, scale = max|w| / 127 rounded up to bf16 and
-/// q = round(w / scale), so |w - q · scale| ≤ scale / 2. NaN weights become 0; an infinite one saturates.
-void ck_quantize_q8(const float *w, int64_t n, int64_t k, int8_t *q, uint16_t *scales);
-/// The q8 matrix as float32 [n, k] (exactly the weights the kernels multiply).
-void ck_dequantize_q8(const int8_t *q, const uint16_t *scales, int64_t n, int64_t k, float *out);
 
 // ---- BF16 matrix products (gemm_bf16.c) ----
 

@@ -28,7 +28,7 @@ public struct EngineBenchmark {
         /// Medians over the runs.
         public var prefillTokensPerSecond: Double
         public var prefillGFLOPs: Double
-        /// Of the sgemm roof, or of the BF16 GEMM roof where the prefill ran on it.
+        /// Of the sgemm roof, or of the BF16 GEMM roof or the q8 kernel's rate where the prefill ran on them.
         public var prefillRatioOfSgemmPeak: Double
         public var prefill: Spread
         public var decode: [DecodeFigure]
@@ -221,9 +221,11 @@ public struct EngineBenchmark {
             let gflops = pf / (Double(options.promptTokens) / p.median) / 1e9
             // BF16 weights with bf16 products run on vdpbf16ps: their ceiling is that GEMM's rate, not sgemm's.
             let onBF16Gemm = format == .bf16 && MatmulPrecision.bf16Active && !bf16s.isEmpty
-            let roof = onBF16Gemm ? bf16s.max()! : sgemm
+            // 8-bit weights on AVX-512 VNNI prefill on the q8 kernel (integer products), elsewhere on sgemm.
+            let onQ8Kernel = format == .q8 && ck_q8_path() == 2 && !q8s.isEmpty
+            let roof = onBF16Gemm ? bf16s.max()! : onQ8Kernel ? q8s.max()! : sgemm
             log(String(format: "[%@] prefill %d tokens: %@ tokens/s = %.0f%% of the %@ roof", format.rawValue,
-                       options.promptTokens, p.formatted(), 100 * gflops / roof, onBF16Gemm ? "BF16 GEMM" : "sgemm"))
+                       options.promptTokens, p.formatted(), 100 * gflops / roof, onBF16Gemm ? "BF16 GEMM" : onQ8Kernel ? "q8 kernel" : "sgemm"))
             var decodes: [DecodeFigure] = []
             for (bi, B) in options.batchSizes.enumerated() {
                 let d = Spread(decode[mi][bi])

@@ -15,13 +15,15 @@ public enum WeightFormat: String, Sendable, CaseIterable {
     case q8
 }
 
-/// A matrix quantized to 8 bits (`ck_quantize_q8`): int8 quants [rows, paddedCols] (cols rounded up to 32, padding
-/// 0) and bf16 scales [rows, paddedCols / 32].
+/// A matrix quantized to 8 bits (`ck_quantize_q8_packed`): blocks of 32 weights of a row, int8 quants and a bf16
+/// scale each, in the packed layout the decode kernel reads (rows in groups of 16; `ckernels.h`).
 public final class Q8Buffer: @unchecked Sendable {
     public let rows: Int
     public let cols: Int
     public let paddedCols: Int
+    /// Packed quants, `quantByteCount` bytes (rows rounded up to 16, columns to 32).
     public let quants: UnsafeMutablePointer<Int8>
+    public let quantByteCount: Int
     public let scales: BF16Buffer
 
     /// Quantizes `rows × cols` Float32 values.
@@ -29,19 +31,19 @@ public final class Q8Buffer: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         paddedCols = (cols + 31) / 32 * 32
-        let count = rows * paddedCols
-        guard let raw = ck_alloc(max(64, count)) else { fatalError("out of memory allocating \(count) bytes") }
-        quants = raw.bindMemory(to: Int8.self, capacity: max(1, count))
-        scales = BF16Buffer(count: rows * paddedCols / 32)
-        ck_quantize_q8(values, Int64(rows), Int64(cols), quants, scales.pointer)
+        quantByteCount = Int(ck_q8_packed_quant_bytes(Int64(rows), Int64(cols)))
+        guard let raw = ck_alloc(max(64, quantByteCount)) else { fatalError("out of memory allocating \(quantByteCount) bytes") }
+        quants = raw.bindMemory(to: Int8.self, capacity: max(1, quantByteCount))
+        scales = BF16Buffer(count: max(1, Int(ck_q8_packed_scale_count(Int64(rows), Int64(cols)))))
+        ck_quantize_q8_packed(values, Int64(rows), Int64(cols), quants, scales.pointer)
     }
 
-    /// Bytes the kernels read per pass: the quants and the scales.
-    public var byteCount: Int { rows * paddedCols + scales.count * 2 }
+    /// Bytes the kernels read per pass: the quants and the scales (padding rows included).
+    public var byteCount: Int { quantByteCount + Int(ck_q8_packed_scale_count(Int64(rows), Int64(cols))) * 2 }
 
     /// Rows r0 ..< r0+count dequantized into `out` ([count, cols] Float32).
     public func dequantize(rows r0: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
-        ck_dequantize_q8(quants + r0 * paddedCols, scales.pointer + r0 * (paddedCols / 32), Int64(count), Int64(cols), out)
+        ck_dequantize_q8(quants, scales.pointer, Int64(cols), Int64(r0), Int64(count), out)
     }
 
     deinit { free(quants) }
@@ -197,8 +199,9 @@ public enum Linear {
                 }
             }
         case .q8(let q):
-            if m <= smallBatchRows {
-                // Decode: bandwidth-bound; the kernel reads each 8-bit row once for all m inputs.
+            if m <= smallBatchRows || ck_q8_path() == 2 {
+                // Decode: bandwidth-bound; the kernel reads each 8-bit row once for all m inputs. With AVX-512 VNNI its
+                // integer products also outrun dequantize + sgemm at prefill, so every m takes it there.
                 ck_linear_q8(x, Int64(ldx), q.quants, q.scales.pointer, bias, y, Int64(ldy), Int64(m), Int64(n), Int64(k), accumulate ? 1 : 0)
             } else {
                 // Prefill: dequantize blocks of rows to F32 (the same weights the kernel multiplies) for sgemm.
