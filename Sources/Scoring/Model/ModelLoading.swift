@@ -94,7 +94,9 @@ extension Qwen2Model {
             let n = info.shape.reduce(1) { times($0, max(0, $1)) }
             guard info.shape.count == 2 else { total = plus(total, times(n, 4)); continue }
             if format == .q8 {
-                total = plus(total, plus(times(n / 32, 34), times(34, max(0, info.shape[0]))))  // int8 quants, a BF16 scale per 32
+                // Rows padded to the packed groups of 16, columns to blocks of 32: int8 quants and a BF16 scale per block.
+                let rows = plus(max(0, info.shape[0]), 15) / 16 * 16, blocks = plus(max(0, info.shape[1]), 31) / 32
+                total = plus(total, times(times(rows, blocks), 34))
                 transient = max(transient, times(n, 4))
             } else if format == .bf16 || (format == .asStored && info.dtype == .bf16) {
                 total = plus(total, times(n, 2))

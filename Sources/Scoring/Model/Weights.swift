@@ -11,7 +11,9 @@ public enum WeightFormat: String, Sendable, CaseIterable {
     /// Everything as bfloat16 (F32 checkpoints are rounded to nearest even).
     case bf16
     /// Projection and embedding matrices as 8-bit integers with one bf16 scale per block of 32 (as llama.cpp's Q8_0:
-    /// 8.5 bits a weight, half of BF16's traffic at decode), quantized at load; norms and biases stay F32.
+    /// 8.5 bits a weight, half of BF16's traffic at decode), quantized at load; norms and biases stay F32. The products
+    /// round activations to 8 bits per block too and multiply integers (`ck_linear_q8`): at decode everywhere, at
+    /// prefill on AVX-512 VNNI hosts (elsewhere prefill dequantizes for sgemm).
     case q8
 }
 
