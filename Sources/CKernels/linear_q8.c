@@ -16,8 +16,9 @@
 //
 // Why 8-bit activations: widening every weight to f32 (the kernel before) cost eight instructions per 16 weights and
 // bound batch-1 decode on AVX2 hosts by that work rather than by memory. The price is the rounding of x to 8 bits per
-// block (at most half a step, dx / 2, per activation), documented with the q8 figures. Prefill (more rows than
-// Linear.smallBatchRows) keeps f32 activations (dequantize + sgemm).
+// block (at most half a step, dx / 2, per activation), documented with the q8 figures. Linear.forward sends decode
+// (up to Linear.smallBatchRows rows) here everywhere, and prefill too where the VNNI path runs; elsewhere prefill keeps
+// f32 activations (dequantize + sgemm).
 //
 // A non-finite x (NaN or ±inf) makes its block's dx NaN, so every output it touches is NaN, as in f32.
 #include "ck_internal.h"
@@ -31,9 +32,7 @@
 #define Q8_PAR_MIN_BYTES (48 * 1024)
 #define Q8_CHUNKS_PER_THREAD 4
 // How far ahead of the block being read the kernels prefetch (two blocks of a group).
-#ifndef Q8_PF_BYTES
 #define Q8_PF_BYTES 1024
-#endif
 
 typedef struct {
     const int8_t *qx;  // [m, kq] quantized x
