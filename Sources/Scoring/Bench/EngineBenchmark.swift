@@ -63,8 +63,8 @@ public struct EngineBenchmark {
         public var bandwidth: Spread
         /// `ck_gemm_bf16` at the sgemm shape, where the CPU has AVX512-BF16.
         public var gemmBF16: Spread?
-        /// The q8 decode kernel's arithmetic ceiling (`ck_q8_dot_rate`: integer dot, convert, scale and add on
-        /// registers only), GOP/s, where a SIMD path runs it.
+        /// The q8 kernel's arithmetic ceiling (`ck_q8_dot_rate`: its inner integer step alone, on registers only),
+        /// GOP/s, where a SIMD path runs it.
         public var q8Dot: Spread?
         /// Whether some decode figure streamed weights faster than the bandwidth roof (the roof is then not a ceiling
         /// and the ratios overstate nothing but mean little).
