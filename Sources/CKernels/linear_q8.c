@@ -149,6 +149,23 @@ static void q8_quantize_x(const float *x, int64_t k, int64_t kq, int8_t *qx, uin
     }
 }
 
+typedef struct {
+    const float *x;
+    int64_t ldx, m, k, kq;
+    int8_t *qx;
+    uint8_t *qxu;
+    float *dx;
+} q8_x_ctx;
+
+static void q8_x_task(void *p, int chunk, int nchunks) {
+    const q8_x_ctx *c = p;
+    const int64_t nb = c->kq / 32;
+    int64_t a, z;
+    ck_split(c->m, 1, chunk, nchunks, &a, &z);
+    for (int64_t i = a; i < z; i++)
+        q8_quantize_x(c->x + i * c->ldx, c->k, c->kq, c->qx + i * c->kq, c->qxu ? c->qxu + i * c->kq : NULL, c->dx + i * nb);
+}
+
 // ---------------------------------------------------------------- portable C
 
 static void q8_groups_scalar(const q8_ctx *c, int64_t g0, int64_t g1) {
@@ -379,7 +396,9 @@ void ck_linear_q8(const float *x, int64_t ldx, const int8_t *q, const uint16_t *
     int8_t *qx = (int8_t *)buf;
     uint8_t *qxu = c.path == Q8_VNNI ? (uint8_t *)(buf + qbytes) : NULL;
     float *dx = (float *)(buf + 2 * qbytes);
-    for (int64_t i = 0; i < m; i++) q8_quantize_x(x + i * ldx, k, kq, qx + i * kq, qxu ? qxu + i * kq : NULL, dx + i * nb);
+    // Rows are quantized independently (prefill's many rows on the pool, a decode step's few on the caller).
+    q8_x_ctx xc = {x, ldx, m, k, kq, qx, qxu, dx};
+    ck_parallel(q8_x_task, &xc, ck_chunks_for_elems(m * k, m));
     c.qx = qx;
     c.qxu = qxu;
     c.dx = dx;

@@ -197,7 +197,7 @@ import Testing
     }
 
     @Test func q8RowsDoNotDependOnBatchingOrThreads() {
-        let m = 6, n = 200, k = 300
+        let m = 80, n = 200, k = 900  // m · k past CK_PAR_MIN_ELEMS: x is quantized on the pool
         var rng = SplitMix64(seed: 77)
         let x = rng.floats(m * k)
         let wm = WeightMatrix(rows: n, cols: k, values: rng.floats(n * k, scale: 0.2), format: .q8)
