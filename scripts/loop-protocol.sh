@@ -6,7 +6,7 @@
 #   DOMAINS: which of ads, flames-bias, flames-harm, political, misinformation (default: the first three; the last two
 #            are texts written for the project on dimensions public data leaves empty, data/loop-domains/generated.jsonl)
 #   RETRAIN_CONFIG: a retrain configuration JSON (keys of RetrainConfig) for every run; empty = the service's defaults
-#   OUT: where the per-domain JSON reports and server logs go (default: a temporary folder, removed)
+#   OUT: where the per-domain JSON reports, server logs and databases go (default: a temporary folder, removed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release/safety-server}
@@ -49,6 +49,8 @@ for domain in $DOMAINS; do
   "$BIN" demo loop --url "http://127.0.0.1:$PORT" --key "$key" --data "$db/data.jsonl" $args --control 300 \
       --json "$OUT/$domain.json" ${LOOP_ARGS:-} || echo "$domain: the loop did not finish (see $OUT/$domain-server.log)"
   kill "$server"; wait "$server" 2>/dev/null || true
+  # The run's database (its run record holds the gate's per-dimension confusions for active and candidate).
+  for f in "$db"/db.sqlite*; do [ -f "$f" ] && cp "$f" "$OUT/$domain.${f##*/}"; done
   [ -f "$OUT/$domain.json" ] && reports+=("$domain=$OUT/$domain.json")
 done
 echo

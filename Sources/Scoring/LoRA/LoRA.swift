@@ -177,6 +177,44 @@ public final class LoRAAdapter: @unchecked Sendable {
     }
 }
 
+extension LoRAAdapter {
+    /// The adapter part of the way from `start` to `end`: every A and B is start + fraction · (end − start), with
+    /// `end`'s configuration. A run's trained adapter interpolated toward the one it started from (the active adapter,
+    /// or a fresh one whose B is zero, which is the base model) is weight-space ensembling as WiSE-FT does it for whole
+    /// models: fraction 1 is `end`, 0 is `start`, and in between most of what training taught with less of its drift.
+    /// Nil when the two do not have the same modules with the same shapes.
+    public static func interpolated(from start: LoRAAdapter, to end: LoRAAdapter, fraction: Float, id: String) -> LoRAAdapter? {
+        guard fraction.isFinite, start.modules.count == end.modules.count else { return nil }
+        var modules: [[LoRAModule?]] = []
+        for (rowS, rowE) in zip(start.modules, end.modules) {
+            guard rowS.count == rowE.count else { return nil }
+            var row: [LoRAModule?] = []
+            for (ms, me) in zip(rowS, rowE) {
+                switch (ms, me) {
+                case (nil, nil):
+                    row.append(nil)
+                case let (ms?, me?):
+                    guard ms.rank == me.rank, ms.inFeatures == me.inFeatures, ms.outFeatures == me.outFeatures else { return nil }
+                    func mix(_ s: FloatBuffer, _ e: FloatBuffer) -> FloatBuffer {
+                        let out = FloatBuffer(count: e.count)
+                        // The ends exactly: s + 1·(e − s) is not always e in floating point.
+                        for i in 0..<e.count {
+                            out.pointer[i] = fraction == 1 ? e.pointer[i] : s.pointer[i] + fraction * (e.pointer[i] - s.pointer[i])
+                        }
+                        return out
+                    }
+                    row.append(LoRAModule(rank: me.rank, inFeatures: me.inFeatures, outFeatures: me.outFeatures, scale: me.scale,
+                                          a: mix(ms.a, me.a), b: mix(ms.b, me.b)))
+                default:
+                    return nil
+                }
+            }
+            modules.append(row)
+        }
+        return LoRAAdapter(id: id, config: end.config, modules: modules)
+    }
+}
+
 extension LoRAConfig {
     /// Full module names (`model.layers.{i}.self_attn.q_proj`) this configuration targets.
     package func targets(layers: Int) -> [String] {

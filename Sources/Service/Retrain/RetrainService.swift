@@ -311,8 +311,13 @@ public struct RetrainService: Service {
         }
         let eval = Self.gateRecord(candidate: outcome.candidateReport, active: outcome.activeReport, control: outcome.control,
                                    decision: outcome.decision, gate: config.gate, heldOut: outcome.summary.evaluated)
-        let maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
+        var maeLine = String(format: "held-out MAE %.2f → %.2f on %d items", outcome.activeReport.mae, outcome.candidateReport.mae,
                              outcome.summary.evaluated)
+        let trials = outcome.summary.gateTrials
+        if trials.count > 1 || outcome.summary.candidateFraction != 1 {
+            maeLine += String(format: "; candidate at %.2f of the way from the starting adapter, after trying ", outcome.summary.candidateFraction)
+                + trials.map { String(format: "%.2f", $0.fraction) }.joined(separator: ", ")
+        }
         guard outcome.decision.accepted else {
             try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: nil,
                                                            lastCorrectionID: maxCorrectionID)

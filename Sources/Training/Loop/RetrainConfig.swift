@@ -43,6 +43,12 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     /// The most control texts (labelled texts outside the corrections) evaluated for the gate's control checks.
     public var controlMaxItems = 200
     public var minHeldOut = 10
+    /// Candidates the gate tries, in order, until one passes: each a fraction of the way from the adapter the run started
+    /// from (the active one, or none) to the trained one, every A and B interpolated (`LoRAAdapter.interpolated`, as
+    /// WiSE-FT does for whole models). 1 is the trained adapter itself; a smaller fraction keeps most of what the
+    /// corrections taught with less of the drift on texts they do not cover. Each extra fraction costs one more
+    /// evaluation of the held-out and control sets.
+    public var candidateFractions: [Double] = [1]
     public var gate = EvalGateConfig()
     public var seed: UInt64 = 0
 
@@ -53,7 +59,7 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         case sftLearningRate = "sft_learning_rate", sftMaxSteps = "sft_max_steps", sftMaxLength = "sft_max_length"
         case sftScoreWeight = "sft_score_weight", controlMaxItems = "control_max_items", anchorTargets = "anchor_targets"
         case grpoSteps = "grpo_steps", grpoPromptsPerStep = "grpo_prompts_per_step", grpoLearningRate = "grpo_learning_rate", grpo
-        case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", gate, seed
+        case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", candidateFractions = "candidate_fractions", gate, seed
     }
 
     /// The defaults with the keys of a JSON object replaced (nested objects merge key by key). Unknown top-level keys
@@ -94,6 +100,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         guard sftLearningRate > 0, grpoLearningRate > 0 else { throw .badConfiguration("learning rates must be positive") }
         guard evalMaxItems > 0, minHeldOut > 0 else { throw .badConfiguration("eval_max_items and min_held_out must be positive") }
         guard controlMaxItems >= 0 else { throw .badConfiguration("control_max_items must not be negative") }
+        guard !candidateFractions.isEmpty, candidateFractions.count <= 8, candidateFractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
+            throw .badConfiguration("candidate_fractions must list 1 to 8 fractions, each above 0 and at most 1")
+        }
         guard rejection.missedReferenceRepeat >= 1, rejection.maxScoreError.map({ $0 >= 0 }) ?? true else {
             throw .badConfiguration("rejection.missed_reference_repeat must be at least 1 and max_score_error not negative")
         }

@@ -72,9 +72,23 @@ public struct RetrainSummary: Codable, Sendable, Equatable {
     /// model repeats itself, and this falls across rounds).
     public var candidateDistinct1 = 0.0
     public var candidateDistinct2 = 0.0
+    /// The candidates the gate judged, in order (`candidate_fractions`), and the fraction of the one it decided on (the
+    /// first that passed, else the last tried).
+    public var gateTrials: [GateTrial] = []
+    public var candidateFraction = 1.0
     public var seconds: [String: Double] = [:]
 
     public init() {}
+}
+
+/// One candidate the gate judged: its fraction of the way from the starting adapter to the trained one, its MAE on the
+/// held-out and control sets, and the verdict with its reasons.
+public struct GateTrial: Codable, Sendable, Equatable {
+    public var fraction: Double
+    public var heldOutMAE: Double
+    public var controlMAE: Double?
+    public var accepted: Bool
+    public var reasons: [String]
 }
 
 /// A candidate adapter, its evaluation against the active one, and the gate's verdict.
@@ -114,6 +128,10 @@ public struct CandidateJudgement: Sendable {
     /// Output diversity of the candidate's reasonings on the held-out set.
     public var candidateDistinct1: Double
     public var candidateDistinct2: Double
+    /// The adapter decided on (the first candidate that passed, else the last tried), its fraction, and every trial.
+    public var candidate: LoRAAdapter
+    public var fraction: Double
+    public var trials: [GateTrial]
 }
 
 /// Rejection sampling → SFT → GRPO on a LoRA adapter (starting from the active one), then evaluation of the candidate
@@ -265,17 +283,25 @@ public final class RetrainPipeline: @unchecked Sendable {
             }
         }
         summary.seconds["grpo"] = Monotonic.seconds() - t0
-        let candidate = trainable.exportAdapter(id: candidateID)
+        let trained = trainable.exportAdapter(id: candidateID)
 
-        // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate.
+        // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate; the
+        //    candidates are the trained adapter and its interpolations toward the starting one, tried in the configured
+        //    order until one passes.
         t0 = Monotonic.seconds()
-        let judgement = try judge(candidate, heldOut: inputs.heldOut, control: inputs.control)
+        let candidates: [(adapter: LoRAAdapter, fraction: Double)] = config.candidateFractions.compactMap { f in
+            if f == 1 { return (trained, 1) }
+            return LoRAAdapter.interpolated(from: adapter, to: trained, fraction: Float(f), id: candidateID).map { ($0, f) }
+        }
+        let judgement = try judge(candidates, heldOut: inputs.heldOut, control: inputs.control)
         summary.evaluated = judgement.evaluated
         summary.controlEvaluated = judgement.controlEvaluated
         summary.candidateDistinct1 = judgement.candidateDistinct1
         summary.candidateDistinct2 = judgement.candidateDistinct2
+        summary.gateTrials = judgement.trials
+        summary.candidateFraction = judgement.fraction
         summary.seconds["eval"] = Monotonic.seconds() - t0
-        return RetrainOutcome(candidate: candidate, candidateReport: judgement.candidateReport, activeReport: judgement.activeReport,
+        return RetrainOutcome(candidate: judgement.candidate, candidateReport: judgement.candidateReport, activeReport: judgement.activeReport,
                               control: judgement.control, decision: judgement.decision, summary: summary)
     }
 
@@ -315,10 +341,18 @@ public final class RetrainPipeline: @unchecked Sendable {
     /// `eval_max_items`) and control set (its first `control_max_items`) through the serving path, and `EvalGate`
     /// decides; fewer than `min_held_out` held-out items is a refusal.
     public func judge(_ candidate: LoRAAdapter, heldOut allHeldOut: [ScoringExample], control allControl: [ScoringExample]) throws -> CandidateJudgement {
+        try judge([(candidate, 1)], heldOut: allHeldOut, control: allControl)
+    }
+
+    /// The gate over several candidates, tried in order until one passes: the active adapter is evaluated once, each
+    /// candidate on the same sets. The judgement is the first that passed, else the last tried.
+    public func judge(_ candidates: [(adapter: LoRAAdapter, fraction: Double)], heldOut allHeldOut: [ScoringExample],
+                      control allControl: [ScoringExample]) throws -> CandidateJudgement {
         try config.validate()
+        guard !candidates.isEmpty else { throw RetrainError.badConfiguration("the gate was given no candidate to judge") }
         let heldOut = Array(allHeldOut.suffix(config.evalMaxItems))
         let controlSet = Array(allControl.prefix(config.controlMaxItems))
-        let evalSteps = controlSet.isEmpty ? 2 : 4
+        let evalSteps = (controlSet.isEmpty ? 1 : 2) * (1 + candidates.count)
         hooks.phase("eval", evalSteps)
         var evalStep = 0
         func evaluated(_ set: [ScoringExample], _ adapter: LoRAAdapter?) throws -> [EvaluatedItem] {
@@ -329,33 +363,48 @@ public final class RetrainPipeline: @unchecked Sendable {
             return items
         }
         let activeItems = try evaluated(heldOut, active)
-        let candidateItems = try evaluated(heldOut, candidate)
-        let controlItems = controlSet.isEmpty ? nil : (active: try evaluated(controlSet, active), candidate: try evaluated(controlSet, candidate))
-        let reasonings = candidateItems.map(\.reasoning)
-
-        let activeReport: EvalReport, candidateReport: EvalReport
-        var decision: EvalGateDecision
-        let control = try controlItems.map {
-            (candidate: try ScorerEvaluation.report($0.candidate, config: config.eval), active: try ScorerEvaluation.report($0.active, config: config.eval))
+        let activeControlItems = controlSet.isEmpty ? nil : try evaluated(controlSet, active)
+        let activeReport = heldOut.isEmpty ? Self.emptyReport(config.eval) : try ScorerEvaluation.report(activeItems, config: config.eval)
+        let activeControl = try activeControlItems.map { try ScorerEvaluation.report($0, config: config.eval) }
+        var trials: [GateTrial] = []
+        var judgement: CandidateJudgement?
+        for (candidate, fraction) in candidates {
+            let candidateItems = try evaluated(heldOut, candidate)
+            let control = try activeControl.map {
+                (candidate: try ScorerEvaluation.report(try evaluated(controlSet, candidate), config: config.eval), active: $0)
+            }
+            let reasonings = candidateItems.map(\.reasoning)
+            let candidateReport: EvalReport
+            var decision: EvalGateDecision
+            if heldOut.isEmpty {
+                candidateReport = Self.emptyReport(config.eval)
+                decision = EvalGateDecision(accepted: false, checks: [])
+            } else {
+                candidateReport = try ScorerEvaluation.report(candidateItems, config: config.eval)
+                decision = EvalGate.decide(candidate: candidateReport, active: activeReport, config: config.gate, control: control)
+            }
+            if heldOut.count < config.minHeldOut {
+                decision.accepted = false
+                decision.checks.append(EvalGateCheck(name: "held_out_size", passed: false,
+                                                     detail: "\(heldOut.count) held-out labels; at least \(config.minHeldOut) are needed to judge a candidate"))
+            }
+            if candidates.count > 1 {
+                decision.checks.insert(EvalGateCheck(name: "candidate_fraction", passed: true,
+                                                     detail: String(format: "candidate %d of %d: %.2f of the way from the starting adapter to the trained one",
+                                                                    trials.count + 1, candidates.count, fraction)), at: 0)
+            }
+            trials.append(GateTrial(fraction: fraction, heldOutMAE: candidateReport.mae, controlMAE: control?.candidate.mae,
+                                    accepted: decision.accepted, reasons: decision.reasons))
+            judgement = CandidateJudgement(candidateReport: candidateReport, activeReport: activeReport, control: control, decision: decision,
+                                           evaluated: heldOut.count, controlEvaluated: controlSet.count,
+                                           candidateDistinct1: RejectionSampling.distinctN(reasonings, n: 1),
+                                           candidateDistinct2: RejectionSampling.distinctN(reasonings, n: 2),
+                                           candidate: candidate, fraction: fraction, trials: [])
+            if decision.accepted { break }
         }
-        if heldOut.isEmpty {
-            let empty = Self.emptyReport(config.eval)
-            (activeReport, candidateReport) = (empty, empty)
-            decision = EvalGateDecision(accepted: false, checks: [])
-        } else {
-            activeReport = try ScorerEvaluation.report(activeItems, config: config.eval)
-            candidateReport = try ScorerEvaluation.report(candidateItems, config: config.eval)
-            decision = EvalGate.decide(candidate: candidateReport, active: activeReport, config: config.gate, control: control)
-        }
-        if heldOut.count < config.minHeldOut {
-            decision.accepted = false
-            decision.checks.append(EvalGateCheck(name: "held_out_size", passed: false,
-                                                 detail: "\(heldOut.count) held-out labels; at least \(config.minHeldOut) are needed to judge a candidate"))
-        }
-        return CandidateJudgement(candidateReport: candidateReport, activeReport: activeReport, control: control, decision: decision,
-                                  evaluated: heldOut.count, controlEvaluated: controlSet.count,
-                                  candidateDistinct1: RejectionSampling.distinctN(reasonings, n: 1),
-                                  candidateDistinct2: RejectionSampling.distinctN(reasonings, n: 2))
+        guard var chosen = judgement else { throw RetrainError.badConfiguration("the gate was given no candidate to judge") }
+        chosen.trials = trials
+        return chosen
     }
 
     private func checkpoint(_ phase: String) throws {

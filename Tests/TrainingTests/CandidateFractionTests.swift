@@ -1,0 +1,105 @@
+import Foundation
+import Scoring
+import Testing
+@testable import Training
+
+/// `candidate_fractions`: the trained adapter interpolated toward the one a run started from, and a gate that tries the
+/// candidates in order until one passes.
+@Suite(.serialized) struct CandidateFractionTests {
+    static var model: Qwen2Model { ScorerEvaluationTests.model }
+    static let lora = LoRAConfig(r: 4, alpha: 8, targets: Projection.allCases)
+
+    /// A fresh adapter whose B is random and large, so that it changes the model's answers.
+    static func strongAdapter(seed: UInt64) -> LoRAAdapter {
+        let adapter = LoRAAdapter.fresh(id: "strong-\(seed)", model: model, config: lora, seed: seed)
+        var rng = SplitMix64(seed: seed &+ 99)
+        for (_, _, _, m) in adapter.namedModules {
+            for i in 0..<m.b.count { m.b.pointer[i] = (rng.nextFloat() * 2 - 1) * 4 }
+        }
+        return adapter
+    }
+
+    static func logprobs(_ adapter: LoRAAdapter?) -> [[Float]] {
+        let batch = [TrainingSequence(tokens: [9, 400, 2_000, 31, 77_000, 5, 12, 150_000, 8], targetStart: 2)]
+        let trainable = TrainableQwen2(base: model, lora: lora, seed: 1)
+        if let adapter { return TrainableQwen2(base: model, adapter: adapter).logprobs(batch, adapterEnabled: true) }
+        return trainable.logprobs(batch, adapterEnabled: false)
+    }
+
+    @Test func theEndsOfTheInterpolationAreItsTwoAdaptersAndTheMiddleIsNeither() throws {
+        let start = LoRAAdapter.fresh(id: "start", model: Self.model, config: Self.lora, seed: 5)
+        let end = Self.strongAdapter(seed: 6)
+        let zero = try #require(LoRAAdapter.interpolated(from: start, to: end, fraction: 0, id: "c"))
+        let one = try #require(LoRAAdapter.interpolated(from: start, to: end, fraction: 1, id: "c"))
+        let half = try #require(LoRAAdapter.interpolated(from: start, to: end, fraction: 0.5, id: "c"))
+        #expect(zero.id == "c" && zero.config == end.config)
+        // From a fresh adapter (B = 0) fraction 0 is the base model itself, and fraction 1 is the trained adapter.
+        let base = Self.logprobs(nil)
+        #expect(Self.logprobs(zero) == base)
+        #expect(Self.logprobs(one) == Self.logprobs(end))
+        let mid = Self.logprobs(half)
+        #expect(mid != base && mid != Self.logprobs(end))
+        // Every A and B lies on the segment: B is half the way from 0, A half the way between the two draws.
+        for ((_, _, _, h), ((_, _, _, s), (_, _, _, e))) in zip(half.namedModules, zip(start.namedModules, end.namedModules)) {
+            for i in 0..<h.b.count { #expect(abs(h.b.pointer[i] - e.b.pointer[i] / 2) <= 1e-6) }
+            for i in 0..<h.a.count { #expect(abs(h.a.pointer[i] - (s.a.pointer[i] + e.a.pointer[i]) / 2) <= 1e-6) }
+        }
+    }
+
+    @Test func adaptersOfDifferentShapesDoNotInterpolate() {
+        let r4 = LoRAAdapter.fresh(id: "a", model: Self.model, config: Self.lora, seed: 1)
+        let r8 = LoRAAdapter.fresh(id: "b", model: Self.model, config: LoRAConfig(r: 8, alpha: 8, targets: Projection.allCases), seed: 1)
+        let qOnly = LoRAAdapter.fresh(id: "c", model: Self.model, config: LoRAConfig(r: 4, alpha: 8, targets: [.q]), seed: 1)
+        #expect(LoRAAdapter.interpolated(from: r4, to: r8, fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.interpolated(from: r4, to: qOnly, fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.interpolated(from: r4, to: r4, fraction: .nan, id: "x") == nil)
+    }
+
+    @Test func theGateTriesTheCandidatesInOrderUntilOnePasses() async throws {
+        // Held-out labels are a strong adapter's own answers: that adapter is exact on them, the base model is not.
+        let strong = Self.strongAdapter(seed: 8)
+        let texts = ["今天天气很好。", "请介绍一下长城。", "这家店的菜很好吃。", "明天几点开会？"]
+        var options = ScorerOptions()   // the pipeline's own evaluation settings
+        options.maxNewTokens = 512
+        options.maxBatch = 8
+        let scorer = try Scorer(model: Self.model, tokenizer: ScorerEvaluationTests.tokenizer, prompt: .default, baseModelID: "tiny",
+                                options: options, adapter: strong)
+        let plain = texts.map { ScoringExample(text: $0, reference: ScoringReference(scores: try! DimensionScores(values: Array(repeating: 100, count: 9)), reasoning: "")) }
+        let answers = await ScorerEvaluation.run(scorer: scorer, examples: plain, concurrency: 4)
+        scorer.shutdown()
+        let heldOut = try zip(texts, answers).map { text, item in
+            ScoringExample(text: text, reference: ScoringReference(scores: try #require(item.prediction.scores), reasoning: ""))
+        }
+        var config = RetrainConfig()
+        config.minHeldOut = 3
+        config.controlMaxItems = 0
+        let pipeline = RetrainPipeline(model: Self.model, tokenizer: ScorerEvaluationTests.tokenizer, prompt: .default, active: nil, config: config)
+        let unchanged = LoRAAdapter.fresh(id: "unchanged", model: Self.model, config: Self.lora, seed: 2)   // B = 0: the base model
+
+        // The first candidate changes nothing (not better than the base), the second is exact: the gate takes the second.
+        let second = try pipeline.judge([(unchanged, 1), (strong, 0.5)], heldOut: heldOut, control: [])
+        #expect(second.trials.map(\.fraction) == [1, 0.5])
+        #expect(second.trials.map(\.accepted) == [false, true])
+        #expect(second.trials[0].heldOutMAE > 0, "the base model answers differently from the strong adapter")
+        #expect(second.trials[1].heldOutMAE == 0)
+        #expect(second.decision.accepted && second.fraction == 0.5 && second.candidate === strong)
+        #expect(second.decision.reasons.first?.contains("candidate 2 of 2: 0.50") == true, "\(second.decision.reasons)")
+
+        // A first candidate that passes ends the search.
+        let first = try pipeline.judge([(strong, 1), (unchanged, 0.5)], heldOut: heldOut, control: [])
+        #expect(first.trials.count == 1 && first.decision.accepted && first.fraction == 1 && first.candidate === strong)
+
+        // None passes: the judgement is the last one tried, refused, with every trial recorded.
+        let none = try pipeline.judge([(unchanged, 1), (unchanged, 0.5)], heldOut: heldOut, control: [])
+        #expect(none.trials.count == 2 && !none.decision.accepted && none.fraction == 0.5)
+        #expect(none.decision.reasons.contains { $0.contains("overall MAE") }, "\(none.decision.reasons)")
+    }
+
+    @Test func fractionsOutsideZeroToOneAreRefused() throws {
+        for bad in ["[]", "[0]", "[1.5]", "[-0.5]", "[1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]"] {
+            #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"candidate_fractions": \#(bad)}"#.utf8)) }
+        }
+        #expect(try RetrainConfig.load(overriding: Data(#"{"candidate_fractions": [1, 0.5]}"#.utf8)).candidateFractions == [1, 0.5])
+        #expect(RetrainConfig().candidateFractions == [1])
+    }
+}
