@@ -3,8 +3,8 @@ import Scoring
 import Testing
 @testable import Training
 
-/// `candidate_fractions`: the trained adapter interpolated toward the one a run started from, and a gate that tries the
-/// candidates in order until one passes.
+/// `candidate_fractions`: a fraction of a trained adapter's weight change, and a gate that tries the candidates in order
+/// until one passes.
 @Suite(.serialized) struct CandidateFractionTests {
     static var model: Qwen2Model { ScorerEvaluationTests.model }
     static let lora = LoRAConfig(r: 4, alpha: 8, targets: Projection.allCases)
@@ -26,33 +26,46 @@ import Testing
         return trainable.logprobs(batch, adapterEnabled: false)
     }
 
-    @Test func theEndsOfTheInterpolationAreItsTwoAdaptersAndTheMiddleIsNeither() throws {
+    @Test func aFractionScalesTheWeightChangeAndNothingElse() throws {
         let start = LoRAAdapter.fresh(id: "start", model: Self.model, config: Self.lora, seed: 5)
-        let end = Self.strongAdapter(seed: 6)
-        let zero = try #require(LoRAAdapter.interpolated(from: start, to: end, fraction: 0, id: "c"))
-        let one = try #require(LoRAAdapter.interpolated(from: start, to: end, fraction: 1, id: "c"))
-        let half = try #require(LoRAAdapter.interpolated(from: start, to: end, fraction: 0.5, id: "c"))
-        #expect(zero.id == "c" && zero.config == end.config)
-        // From a fresh adapter (B = 0) fraction 0 is the base model itself, and fraction 1 is the trained adapter.
+        let trained = Self.strongAdapter(seed: 6)
+        #expect(start.isIdentity && !trained.isIdentity)
+        let zero = try #require(LoRAAdapter.scaled(trained, from: start, fraction: 0, id: "c"))
+        let one = try #require(LoRAAdapter.scaled(trained, from: start, fraction: 1, id: "c"))
+        let half = try #require(LoRAAdapter.scaled(trained, from: start, fraction: 0.5, id: "c"))
+        #expect(zero.id == "c" && zero.config == trained.config)
+        // Fraction 0 is the base model, fraction 1 the trained adapter, bit for bit.
         let base = Self.logprobs(nil)
         #expect(Self.logprobs(zero) == base)
-        #expect(Self.logprobs(one) == Self.logprobs(end))
+        #expect(Self.logprobs(one) == Self.logprobs(trained))
         let mid = Self.logprobs(half)
-        #expect(mid != base && mid != Self.logprobs(end))
-        // Every A and B lies on the segment: B is half the way from 0, A half the way between the two draws.
-        for ((_, _, _, h), ((_, _, _, s), (_, _, _, e))) in zip(half.namedModules, zip(start.namedModules, end.namedModules)) {
-            for i in 0..<h.b.count { #expect(abs(h.b.pointer[i] - e.b.pointer[i] / 2) <= 1e-6) }
-            for i in 0..<h.a.count { #expect(abs(h.a.pointer[i] - (s.a.pointer[i] + e.a.pointer[i]) / 2) <= 1e-6) }
+        #expect(mid != base && mid != Self.logprobs(trained))
+        // Half the weight change of every module: the merged ΔW = scale·B·A is half the trained one.
+        for ((_, _, _, h), (_, _, _, t)) in zip(half.namedModules, trained.namedModules) {
+            let (r, n, k) = (t.rank, t.outFeatures, t.inFeatures)
+            for row in stride(from: 0, to: n, by: 7) {
+                for col in stride(from: 0, to: k, by: 5) {
+                    var dh: Float = 0, dt: Float = 0
+                    for q in 0..<r {
+                        dh += h.b.pointer[row * r + q] * h.a.pointer[q * k + col]
+                        dt += t.b.pointer[row * r + q] * t.a.pointer[q * k + col]
+                    }
+                    #expect(abs(dh - dt / 2) <= 1e-5 * max(1, abs(dt)))
+                }
+            }
         }
     }
 
-    @Test func adaptersOfDifferentShapesDoNotInterpolate() {
+    @Test func onlyAFreshStartOfTheSameShapesScales() {
         let r4 = LoRAAdapter.fresh(id: "a", model: Self.model, config: Self.lora, seed: 1)
         let r8 = LoRAAdapter.fresh(id: "b", model: Self.model, config: LoRAConfig(r: 8, alpha: 8, targets: Projection.allCases), seed: 1)
         let qOnly = LoRAAdapter.fresh(id: "c", model: Self.model, config: LoRAConfig(r: 4, alpha: 8, targets: [.q]), seed: 1)
-        #expect(LoRAAdapter.interpolated(from: r4, to: r8, fraction: 0.5, id: "x") == nil)
-        #expect(LoRAAdapter.interpolated(from: r4, to: qOnly, fraction: 0.5, id: "x") == nil)
-        #expect(LoRAAdapter.interpolated(from: r4, to: r4, fraction: .nan, id: "x") == nil)
+        let trained = Self.strongAdapter(seed: 3)
+        #expect(LoRAAdapter.scaled(r8, from: r4, fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.scaled(qOnly, from: r4, fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.scaled(trained, from: r4, fraction: .nan, id: "x") == nil)
+        // Continuing an active adapter (B not zero), a fraction of B·A is not a fraction of the run's change.
+        #expect(LoRAAdapter.scaled(trained, from: Self.strongAdapter(seed: 4), fraction: 0.5, id: "x") == nil)
     }
 
     @Test func theGateTriesTheCandidatesInOrderUntilOnePasses() async throws {

@@ -178,40 +178,42 @@ public final class LoRAAdapter: @unchecked Sendable {
 }
 
 extension LoRAAdapter {
-    /// The adapter part of the way from `start` to `end`: every A and B is start + fraction · (end − start), with
-    /// `end`'s configuration. A run's trained adapter interpolated toward the one it started from (the active adapter,
-    /// or a fresh one whose B is zero, which is the base model) is weight-space ensembling as WiSE-FT does it for whole
-    /// models: fraction 1 is `end`, 0 is `start`, and in between most of what training taught with less of its drift.
-    /// Nil when the two do not have the same modules with the same shapes.
-    public static func interpolated(from start: LoRAAdapter, to end: LoRAAdapter, fraction: Float, id: String) -> LoRAAdapter? {
-        guard fraction.isFinite, start.modules.count == end.modules.count else { return nil }
+    /// Whether every module's B is zero: the adapter changes nothing (a fresh one, as PEFT initialises it).
+    public var isIdentity: Bool {
+        modules.allSatisfy { row in row.allSatisfy { m in m.map { m in (0..<m.b.count).allSatisfy { m.b.pointer[$0] == 0 } } ?? true } }
+    }
+
+    /// The adapter whose weight change is `fraction` of `trained`'s: every A as trained, every B times `fraction`, so
+    /// ΔW = fraction · scale · B·A exactly. Interpolating a fine-tuned adapter toward the model it started from is
+    /// weight-space ensembling as WiSE-FT does it for whole models: most of what training taught, with less of its drift
+    /// on what it did not cover. It starts from the base model, so it only applies to a run that trained a fresh adapter
+    /// (`start` changes nothing); interpolating both A and B toward another adapter is not linear in ΔW (it is B·A),
+    /// and such mixes were measured worse than either end. Nil when `start` is not an identity adapter of the same
+    /// modules and shapes, or the fraction is not finite.
+    public static func scaled(_ trained: LoRAAdapter, from start: LoRAAdapter, fraction: Float, id: String) -> LoRAAdapter? {
+        guard fraction.isFinite, start.isIdentity, start.modules.count == trained.modules.count else { return nil }
         var modules: [[LoRAModule?]] = []
-        for (rowS, rowE) in zip(start.modules, end.modules) {
-            guard rowS.count == rowE.count else { return nil }
+        for (rowS, rowT) in zip(start.modules, trained.modules) {
+            guard rowS.count == rowT.count else { return nil }
             var row: [LoRAModule?] = []
-            for (ms, me) in zip(rowS, rowE) {
-                switch (ms, me) {
+            for (ms, mt) in zip(rowS, rowT) {
+                switch (ms, mt) {
                 case (nil, nil):
                     row.append(nil)
-                case let (ms?, me?):
-                    guard ms.rank == me.rank, ms.inFeatures == me.inFeatures, ms.outFeatures == me.outFeatures else { return nil }
-                    func mix(_ s: FloatBuffer, _ e: FloatBuffer) -> FloatBuffer {
-                        let out = FloatBuffer(count: e.count)
-                        // The ends exactly: s + 1·(e − s) is not always e in floating point.
-                        for i in 0..<e.count {
-                            out.pointer[i] = fraction == 1 ? e.pointer[i] : s.pointer[i] + fraction * (e.pointer[i] - s.pointer[i])
-                        }
-                        return out
-                    }
-                    row.append(LoRAModule(rank: me.rank, inFeatures: me.inFeatures, outFeatures: me.outFeatures, scale: me.scale,
-                                          a: mix(ms.a, me.a), b: mix(ms.b, me.b)))
+                case let (ms?, mt?):
+                    guard ms.rank == mt.rank, ms.inFeatures == mt.inFeatures, ms.outFeatures == mt.outFeatures else { return nil }
+                    let a = FloatBuffer(count: mt.a.count)
+                    a.pointer.update(from: mt.a.pointer, count: mt.a.count)
+                    let b = FloatBuffer(count: mt.b.count)
+                    for i in 0..<mt.b.count { b.pointer[i] = fraction == 1 ? mt.b.pointer[i] : fraction * mt.b.pointer[i] }
+                    row.append(LoRAModule(rank: mt.rank, inFeatures: mt.inFeatures, outFeatures: mt.outFeatures, scale: mt.scale, a: a, b: b))
                 default:
                     return nil
                 }
             }
             modules.append(row)
         }
-        return LoRAAdapter(id: id, config: end.config, modules: modules)
+        return LoRAAdapter(id: id, config: trained.config, modules: modules)
     }
 }
 

@@ -43,11 +43,11 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     /// The most control texts (labelled texts outside the corrections) evaluated for the gate's control checks.
     public var controlMaxItems = 200
     public var minHeldOut = 10
-    /// Candidates the gate tries, in order, until one passes: each a fraction of the way from the adapter the run started
-    /// from (the active one, or none) to the trained one, every A and B interpolated (`LoRAAdapter.interpolated`, as
-    /// WiSE-FT does for whole models). 1 is the trained adapter itself; a smaller fraction keeps most of what the
-    /// corrections taught with less of the drift on texts they do not cover. Each extra fraction costs one more
-    /// evaluation of the held-out and control sets.
+    /// Candidates the gate tries, in order, until one passes: 1 is the trained adapter itself, a smaller fraction f the
+    /// same adapter with f times its weight change (`LoRAAdapter.scaled`: B scaled, as WiSE-FT interpolates a
+    /// fine-tuned model toward its start), which keeps most of what the corrections taught with less drift on texts
+    /// they do not cover. Fractions below 1 apply when the run trained a fresh adapter (none was active); continuing an
+    /// active adapter, only 1 is tried. Each extra fraction costs one more evaluation of the held-out and control sets.
     public var candidateFractions: [Double] = [1]
     public var gate = EvalGateConfig()
     public var seed: UInt64 = 0

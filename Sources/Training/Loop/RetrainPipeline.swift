@@ -286,12 +286,12 @@ public final class RetrainPipeline: @unchecked Sendable {
         let trained = trainable.exportAdapter(id: candidateID)
 
         // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate; the
-        //    candidates are the trained adapter and its interpolations toward the starting one, tried in the configured
-        //    order until one passes.
+        //    candidates are the trained adapter and, when the run trained a fresh one, fractions of its weight change,
+        //    tried in the configured order until one passes.
         t0 = Monotonic.seconds()
         let candidates: [(adapter: LoRAAdapter, fraction: Double)] = config.candidateFractions.compactMap { f in
             if f == 1 { return (trained, 1) }
-            return LoRAAdapter.interpolated(from: adapter, to: trained, fraction: Float(f), id: candidateID).map { ($0, f) }
+            return LoRAAdapter.scaled(trained, from: adapter, fraction: Float(f), id: candidateID).map { ($0, f) }
         }
         let judgement = try judge(candidates, heldOut: inputs.heldOut, control: inputs.control)
         summary.evaluated = judgement.evaluated
