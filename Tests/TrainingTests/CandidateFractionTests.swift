@@ -3,8 +3,8 @@ import Scoring
 import Testing
 @testable import Training
 
-/// `candidate_fractions`: a fraction of a trained adapter's weight change, and a gate that tries the candidates in order
-/// until one passes.
+/// `candidate_fractions`: adapters part of the way from where a run started to what it trained, in weight change, and a
+/// gate that tries the candidates in order until one passes.
 @Suite(.serialized) struct CandidateFractionTests {
     static var model: Qwen2Model { ScorerEvaluationTests.model }
     static let lora = LoRAConfig(r: 4, alpha: 8, targets: Projection.allCases)
@@ -30,9 +30,9 @@ import Testing
         let start = LoRAAdapter.fresh(id: "start", model: Self.model, config: Self.lora, seed: 5)
         let trained = Self.strongAdapter(seed: 6)
         #expect(start.isIdentity && !trained.isIdentity)
-        let zero = try #require(LoRAAdapter.scaled(trained, from: start, fraction: 0, id: "c"))
-        let one = try #require(LoRAAdapter.scaled(trained, from: start, fraction: 1, id: "c"))
-        let half = try #require(LoRAAdapter.scaled(trained, from: start, fraction: 0.5, id: "c"))
+        let zero = try #require(LoRAAdapter.blended(trained, from: start, fraction: 0, id: "c"))
+        let one = try #require(LoRAAdapter.blended(trained, from: start, fraction: 1, id: "c"))
+        let half = try #require(LoRAAdapter.blended(trained, from: start, fraction: 0.5, id: "c"))
         #expect(zero.id == "c" && zero.config == trained.config)
         // Fraction 0 is the base model, fraction 1 the trained adapter, bit for bit.
         let base = Self.logprobs(nil)
@@ -56,16 +56,49 @@ import Testing
         }
     }
 
-    @Test func onlyAFreshStartOfTheSameShapesScales() {
+    @Test func adaptersOfDifferentShapesDoNotBlend() {
         let r4 = LoRAAdapter.fresh(id: "a", model: Self.model, config: Self.lora, seed: 1)
         let r8 = LoRAAdapter.fresh(id: "b", model: Self.model, config: LoRAConfig(r: 8, alpha: 8, targets: Projection.allCases), seed: 1)
         let qOnly = LoRAAdapter.fresh(id: "c", model: Self.model, config: LoRAConfig(r: 4, alpha: 8, targets: [.q]), seed: 1)
         let trained = Self.strongAdapter(seed: 3)
-        #expect(LoRAAdapter.scaled(r8, from: r4, fraction: 0.5, id: "x") == nil)
-        #expect(LoRAAdapter.scaled(qOnly, from: r4, fraction: 0.5, id: "x") == nil)
-        #expect(LoRAAdapter.scaled(trained, from: r4, fraction: .nan, id: "x") == nil)
-        // Continuing an active adapter (B not zero), a fraction of B·A is not a fraction of the run's change.
-        #expect(LoRAAdapter.scaled(trained, from: Self.strongAdapter(seed: 4), fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.blended(r8, from: r4, fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.blended(qOnly, from: r4, fraction: 0.5, id: "x") == nil)
+        #expect(LoRAAdapter.blended(trained, from: r4, fraction: .nan, id: "x") == nil)
+    }
+
+    /// Continuing an active adapter: the blend holds both ranks, ΔW = ΔW_start + f·(ΔW_trained − ΔW_start) exactly, and
+    /// it is a PEFT adapter like any other (saved and loaded, the same log-probs).
+    @Test func fromAnActiveAdapterTheBlendHoldsBothRanksAndIsExact() throws {
+        let start = Self.strongAdapter(seed: 4)
+        let trained = Self.strongAdapter(seed: 7)
+        #expect(!start.isIdentity)
+        let f: Float = 0.25
+        let blend = try #require(LoRAAdapter.blended(trained, from: start, fraction: f, id: "blend"))
+        #expect(blend.config.r == 8 && blend.config.loraAlpha == 16)
+        for ((name, _, _, m), ((_, _, _, t), (_, _, _, s))) in zip(blend.namedModules, zip(trained.namedModules, start.namedModules)) {
+            #expect(m.rank == 8 && m.scale == t.scale)
+            #expect(blend.config.scale(for: String(name.dropFirst("base_model.model.".count))) == m.scale)
+            let k = t.inFeatures
+            func delta(_ x: LoRAModule, _ row: Int, _ col: Int) -> Float {
+                (0..<x.rank).reduce(Float(0)) { $0 + x.b.pointer[row * x.rank + $1] * x.a.pointer[$1 * k + col] }
+            }
+            for row in stride(from: 0, to: t.outFeatures, by: 5) {
+                for col in stride(from: 0, to: k, by: 3) {
+                    let want = delta(s, row, col) + f * (delta(t, row, col) - delta(s, row, col))
+                    #expect(abs(delta(m, row, col) - want) <= 1e-5 * max(1, abs(want)))
+                }
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("blend-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try blend.save(to: directory)
+        let loaded = try LoRAAdapter.load(directory: directory, model: Self.model)
+        #expect(Self.logprobs(loaded) == Self.logprobs(blend))
+        // Per-module rank patterns have no single alpha at the combined rank.
+        var patterned = LoRAConfig(r: 4, alpha: 8, targets: Projection.allCases)
+        patterned.rankPattern = ["q_proj": 4]
+        let odd = LoRAAdapter(id: "p", config: patterned, modules: start.modules)
+        #expect(LoRAAdapter.blended(trained, from: odd, fraction: 0.5, id: "x") == nil)
     }
 
     @Test func theGateTriesTheCandidatesInOrderUntilOnePasses() async throws {

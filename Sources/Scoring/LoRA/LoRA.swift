@@ -183,15 +183,23 @@ extension LoRAAdapter {
         modules.allSatisfy { row in row.allSatisfy { m in m.map { m in (0..<m.b.count).allSatisfy { m.b.pointer[$0] == 0 } } ?? true } }
     }
 
-    /// The adapter whose weight change is `fraction` of `trained`'s: every A as trained, every B times `fraction`, so
-    /// ΔW = fraction · scale · B·A exactly. Interpolating a fine-tuned adapter toward the model it started from is
-    /// weight-space ensembling as WiSE-FT does it for whole models: most of what training taught, with less of its drift
-    /// on what it did not cover. It starts from the base model, so it only applies to a run that trained a fresh adapter
-    /// (`start` changes nothing); interpolating both A and B toward another adapter is not linear in ΔW (it is B·A),
-    /// and such mixes were measured worse than either end. Nil when `start` is not an identity adapter of the same
-    /// modules and shapes, or the fraction is not finite.
-    public static func scaled(_ trained: LoRAAdapter, from start: LoRAAdapter, fraction: Float, id: String) -> LoRAAdapter? {
-        guard fraction.isFinite, start.isIdentity, start.modules.count == trained.modules.count else { return nil }
+    /// The adapter part of the way from `start` to `trained` in weight change: ΔW = start's + fraction · (trained's −
+    /// start's), exactly. Interpolating a fine-tuned model toward the one it started from is weight-space ensembling as
+    /// WiSE-FT does it: most of what training taught, with less of its drift on what it did not cover. Interpolating A
+    /// and B themselves would not do it (ΔW is B·A, so such a mix is not on the line, and it was measured worse than
+    /// either end), so:
+    /// - from an adapter that changes nothing (a fresh one: B = 0), every A as trained and every B times `fraction`;
+    /// - from any other, one adapter of both ranks together, A = [A_trained; A_start] and
+    ///   B = [fraction · B_trained, (1 − fraction) · B_start], with lora_alpha raised so each module keeps its scale.
+    /// Nil when the two do not have the same modules and shapes, their scales differ, either uses per-module rank or
+    /// alpha patterns (where the combined rank has no single alpha), or the fraction is not finite.
+    public static func blended(_ trained: LoRAAdapter, from start: LoRAAdapter, fraction: Float, id: String) -> LoRAAdapter? {
+        guard fraction.isFinite, start.modules.count == trained.modules.count else { return nil }
+        let identity = start.isIdentity
+        if !identity {
+            guard start.config.rankPattern.isEmpty, start.config.alphaPattern.isEmpty, trained.config.rankPattern.isEmpty,
+                  trained.config.alphaPattern.isEmpty, start.config.useRslora == trained.config.useRslora else { return nil }
+        }
         var modules: [[LoRAModule?]] = []
         for (rowS, rowT) in zip(start.modules, trained.modules) {
             guard rowS.count == rowT.count else { return nil }
@@ -201,19 +209,42 @@ extension LoRAAdapter {
                 case (nil, nil):
                     row.append(nil)
                 case let (ms?, mt?):
-                    guard ms.rank == mt.rank, ms.inFeatures == mt.inFeatures, ms.outFeatures == mt.outFeatures else { return nil }
-                    let a = FloatBuffer(count: mt.a.count)
-                    a.pointer.update(from: mt.a.pointer, count: mt.a.count)
-                    let b = FloatBuffer(count: mt.b.count)
-                    for i in 0..<mt.b.count { b.pointer[i] = fraction == 1 ? mt.b.pointer[i] : fraction * mt.b.pointer[i] }
-                    row.append(LoRAModule(rank: mt.rank, inFeatures: mt.inFeatures, outFeatures: mt.outFeatures, scale: mt.scale, a: a, b: b))
+                    guard ms.inFeatures == mt.inFeatures, ms.outFeatures == mt.outFeatures else { return nil }
+                    if identity {
+                        guard ms.rank == mt.rank else { return nil }
+                        let a = FloatBuffer(count: mt.a.count)
+                        a.pointer.update(from: mt.a.pointer, count: mt.a.count)
+                        let b = FloatBuffer(count: mt.b.count)
+                        for i in 0..<mt.b.count { b.pointer[i] = fraction == 1 ? mt.b.pointer[i] : fraction * mt.b.pointer[i] }
+                        row.append(LoRAModule(rank: mt.rank, inFeatures: mt.inFeatures, outFeatures: mt.outFeatures, scale: mt.scale, a: a, b: b))
+                    } else {
+                        guard ms.scale == mt.scale, ms.rank == start.config.r, mt.rank == trained.config.r else { return nil }
+                        let (rt, rs, k, n) = (mt.rank, ms.rank, mt.inFeatures, mt.outFeatures)
+                        let r = rt + rs
+                        let a = FloatBuffer(count: r * k)
+                        a.pointer.update(from: mt.a.pointer, count: rt * k)
+                        (a.pointer + rt * k).update(from: ms.a.pointer, count: rs * k)
+                        let b = FloatBuffer(count: n * r)
+                        for o in 0..<n {
+                            for q in 0..<rt { b.pointer[o * r + q] = fraction * mt.b.pointer[o * rt + q] }
+                            for q in 0..<rs { b.pointer[o * r + rt + q] = (1 - fraction) * ms.b.pointer[o * rs + q] }
+                        }
+                        row.append(LoRAModule(rank: r, inFeatures: k, outFeatures: n, scale: mt.scale, a: a, b: b))
+                    }
                 default:
                     return nil
                 }
             }
             modules.append(row)
         }
-        return LoRAAdapter(id: id, config: trained.config, modules: modules)
+        var config = trained.config
+        if !identity {
+            // The same scale at the combined rank: alpha / r, or alpha / √r under rsLoRA.
+            let (r0, r1) = (Double(trained.config.r), Double(trained.config.r + start.config.r))
+            config.r = trained.config.r + start.config.r
+            config.loraAlpha = trained.config.useRslora ? trained.config.loraAlpha * (r1 / r0).squareRoot() : trained.config.loraAlpha * r1 / r0
+        }
+        return LoRAAdapter(id: id, config: config, modules: modules)
     }
 }
 

@@ -44,10 +44,11 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var controlMaxItems = 200
     public var minHeldOut = 10
     /// Candidates the gate tries, in order, until one passes: 1 is the trained adapter itself, a smaller fraction f the
-    /// same adapter with f times its weight change (`LoRAAdapter.scaled`: B scaled, as WiSE-FT interpolates a
-    /// fine-tuned model toward its start), which keeps most of what the corrections taught with less drift on texts
-    /// they do not cover. Fractions below 1 apply when the run trained a fresh adapter (none was active); continuing an
-    /// active adapter, only 1 is tried. Each extra fraction costs one more evaluation of the held-out and control sets.
+    /// adapter f of the way to it in weight change from where the run started (`LoRAAdapter.blended`, exact: ΔW =
+    /// ΔW_start + f·(ΔW_trained − ΔW_start), as WiSE-FT interpolates a fine-tuned model toward its start). It keeps most
+    /// of what the corrections taught with less drift on texts they do not cover. From a fresh adapter the rank stays;
+    /// continuing an active one it is both ranks together, and such a candidate is not tried past four times `rank`.
+    /// Each extra fraction costs one more evaluation of the held-out and control sets.
     public var candidateFractions: [Double] = [1]
     public var gate = EvalGateConfig()
     public var seed: UInt64 = 0

@@ -286,12 +286,15 @@ public final class RetrainPipeline: @unchecked Sendable {
         let trained = trainable.exportAdapter(id: candidateID)
 
         // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate; the
-        //    candidates are the trained adapter and, when the run trained a fresh one, fractions of its weight change,
-        //    tried in the configured order until one passes.
+        //    candidates are the trained adapter and fractions of the way to it in weight change from where the run
+        //    started, tried in the configured order until one passes.
         t0 = Monotonic.seconds()
         let candidates: [(adapter: LoRAAdapter, fraction: Double)] = config.candidateFractions.compactMap { f in
             if f == 1 { return (trained, 1) }
-            return LoRAAdapter.scaled(trained, from: adapter, fraction: Float(f), id: candidateID).map { ($0, f) }
+            // Continuing an active adapter, a fraction below 1 is an adapter of both ranks together; past four times the
+            // configured rank that candidate is not tried (nightly runs must not grow the adapter without bound).
+            guard adapter.isIdentity || trained.config.r + adapter.config.r <= 4 * config.rank else { return nil }
+            return LoRAAdapter.blended(trained, from: adapter, fraction: Float(f), id: candidateID).map { ($0, f) }
         }
         let judgement = try judge(candidates, heldOut: inputs.heldOut, control: inputs.control)
         summary.evaluated = judgement.evaluated
