@@ -20,10 +20,11 @@ enum LearningModel {
     static let prompt = try! ScoringPrompt(version: 1, system: "按九个维度评分。", user: "{text}")
 
     /// Retrain settings for tests: small everywhere, a high SFT learning rate so a few dozen steps move the answers.
+    /// One candidate per run, so each test's decision is the trained adapter's (CandidateFractionTests covers the rest).
     static let retrainConfig = """
         {"rank": 8, "alpha": 16, "rejection_prompts": 4, "rejection": {"samples_per_prompt": 2, "max_completion_length": 400},
          "sft_epochs": 12, "sft_batch_size": 8, "sft_learning_rate": 0.01, "sft_score_weight": 1, "grpo_steps": 1, "grpo_prompts_per_step": 2,
-         "grpo": {"num_generations": 2, "max_completion_length": 400}, "min_held_out": 3, "eval_max_items": 40}
+         "grpo": {"num_generations": 2, "max_completion_length": 400}, "min_held_out": 3, "eval_max_items": 40, "candidate_fractions": [1]}
         """
 }
 
