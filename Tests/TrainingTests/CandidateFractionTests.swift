@@ -139,6 +139,14 @@ import Testing
         let none = try pipeline.judge([(unchanged, 1), (unchanged, 0.5)], heldOut: heldOut, control: [])
         #expect(none.trials.count == 2 && !none.decision.accepted && none.fraction == 0.5)
         #expect(none.decision.reasons.contains { $0.contains("overall MAE") }, "\(none.decision.reasons)")
+
+        // Too few held-out labels for any candidate: one refusal, the other candidates not evaluated.
+        var strict = config
+        strict.minHeldOut = 10
+        let few = try RetrainPipeline(model: Self.model, tokenizer: ScorerEvaluationTests.tokenizer, prompt: .default, active: nil, config: strict)
+            .judge([(strong, 1), (strong, 0.5)], heldOut: heldOut, control: [])
+        #expect(few.trials.count == 1 && !few.decision.accepted)
+        #expect(few.decision.reasons.contains { $0.contains("at least 10") }, "\(few.decision.reasons)")
     }
 
     @Test func fractionsOutsideZeroToOneAreRefused() throws {

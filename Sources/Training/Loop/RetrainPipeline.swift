@@ -403,7 +403,8 @@ public final class RetrainPipeline: @unchecked Sendable {
                                            candidateDistinct1: RejectionSampling.distinctN(reasonings, n: 1),
                                            candidateDistinct2: RejectionSampling.distinctN(reasonings, n: 2),
                                            candidate: candidate, fraction: fraction, trials: [])
-            if decision.accepted { break }
+            // No candidate can pass on too few held-out labels: one refusal says so.
+            if decision.accepted || heldOut.count < config.minHeldOut { break }
         }
         guard var chosen = judgement else { throw RetrainError.badConfiguration("the gate was given no candidate to judge") }
         chosen.trials = trials
