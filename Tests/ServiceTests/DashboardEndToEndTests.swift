@@ -85,7 +85,12 @@ import Training
         let eval = JSONValue.object(fields)
         let run = try await t.service.database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
         _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .running, decision: nil, error: nil)
-        try await t.service.database.trainingRuns.recordResults(id: run.id, metrics: .object([:]), eval: eval, candidateAdapterID: nil,
+        // The gate tried the trained adapter and a step toward it (`candidate_fractions`), refusing both.
+        var summary = RetrainSummary()
+        summary.gateTrials = [GateTrial(fraction: 1, heldOutMAE: 2.5, controlMAE: 1.9, accepted: false, reasons: ["control bias +1.50"]),
+                              GateTrial(fraction: 0.75, heldOutMAE: 3.25, controlMAE: 1.7, accepted: false, reasons: ["overall MAE 3.000 → 3.250"])]
+        summary.candidateFraction = 0.75
+        try await t.service.database.trainingRuns.recordResults(id: run.id, metrics: try json(summary), eval: eval, candidateAdapterID: nil,
                                                                 lastCorrectionID: 0)
         _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .rejected, decision: "kept the base model", error: nil)
         let shots = try screenshotFolder("dashboard-run")
@@ -109,6 +114,12 @@ import Training
                 #expect(try await browser.text("eval-mae-commercial").contains("≤ +2"))
                 #expect(try await browser.count("eval-control-mae") == 1)
                 #expect(try await browser.count("run-bands-commercial") == 1)
+                // The candidates the gate tried, in order, each with its figures and why it was refused.
+                let trials = try await browser.evaluate(
+                    "[...document.querySelectorAll('[data-testid=run-gate-trials] tbody tr')].map(r => r.dataset.fraction + '|' + r.textContent).join('\\n')").string ?? ""
+                let rows = trials.split(separator: "\n").map(String.init)
+                #expect(rows.count == 2 && rows[0].hasPrefix("1|") && rows[1].hasPrefix("0.75|"), "\(trials)")
+                #expect(rows.last?.contains("3.25") == true && rows.last?.contains("overall MAE 3.000 → 3.250") == true, "\(trials)")
                 try await browser.screenshot(to: shots.appendingPathComponent("run-eval.png").path, fullPage: true)
                 #expect(browser.events.errors.isEmpty, "page errors: \(browser.events.errors)")
             }

@@ -164,7 +164,7 @@ function detail(run, points, ctx, reload) {
       h('div', { class: 'detail-main' },
         panel(t('run.curves'), curves(points)),
         panel(t('run.eval'), evaluation(run.eval)),
-        panel(t('run.decision'), decision(run.decision))),
+        panel(t('run.decision'), decision(run.decision), gateTrials(run.metrics))),
       h('aside', { class: 'detail-side' },
         panel(null, keyValues([
           [t('runs.col.trigger'), t(`trigger.${run.trigger}`)],
@@ -334,6 +334,24 @@ function bandSection(candidate, active) {
         h('summary', {}, dimensionLabel(d)),
         h('div', { class: 'flag-tables' }, matrix(cm, t('run.candidate')), matrix(am, t('run.active'))));
     }));
+}
+
+/** The candidates the gate judged in order (`candidate_fractions`): the trained adapter (1) and smaller steps toward it
+ *  from where the run started, each with its held-out and control MAE and verdict. Shown when there was more than one. */
+function gateTrials(metrics) {
+  const trials = metrics?.gateTrials;
+  if (!Array.isArray(trials) || trials.length < 2) return null;
+  const number = (v) => (typeof v === 'number' ? formatNumber(v, 3) : t('common.none'));
+  return h('div', {},
+    h('h3', { class: 'subhead' }, t('run.trials')),
+    h('table', { class: 'table compact', testid: 'run-gate-trials' },
+      h('thead', {}, h('tr', {}, [t('run.trialFraction'), t('run.trialHeldOut'), t('run.trialControl'), t('run.trialVerdict')].map((c) => h('th', {}, c)))),
+      h('tbody', {}, trials.map((trial) => h('tr', { dataset: { fraction: String(trial.fraction) } },
+        h('td', {}, number(trial.fraction)),
+        h('td', {}, number(trial.heldOutMAE)),
+        h('td', {}, number(trial.controlMAE)),
+        h('td', {}, trial.accepted ? badge(`✓ ${t('run.accepted')}`, 'ok')
+          : h('span', {}, badge(`✗ ${t('run.notAccepted')}`, 'warn'), ' ', (trial.reasons ?? []).join('; '))))))));
 }
 
 function decision(raw) {

@@ -89,6 +89,10 @@ public struct GateTrial: Codable, Sendable, Equatable {
     public var controlMAE: Double?
     public var accepted: Bool
     public var reasons: [String]
+
+    public init(fraction: Double, heldOutMAE: Double, controlMAE: Double?, accepted: Bool, reasons: [String]) {
+        self.fraction = fraction; self.heldOutMAE = heldOutMAE; self.controlMAE = controlMAE; self.accepted = accepted; self.reasons = reasons
+    }
 }
 
 /// A candidate adapter, its evaluation against the active one, and the gate's verdict.
