@@ -154,6 +154,6 @@ import Testing
             #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"candidate_fractions": \#(bad)}"#.utf8)) }
         }
         #expect(try RetrainConfig.load(overriding: Data(#"{"candidate_fractions": [1, 0.5]}"#.utf8)).candidateFractions == [1, 0.5])
-        #expect(RetrainConfig().candidateFractions == [1, 0.75, 0.5])
+        #expect(RetrainConfig().candidateFractions == [1, 0.75])
     }
 }

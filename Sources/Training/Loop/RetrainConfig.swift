@@ -49,7 +49,7 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     /// of what the corrections taught with less drift on texts they do not cover. From a fresh adapter the rank stays;
     /// continuing an active one it is both ranks together, and such a candidate is not tried past four times `rank`.
     /// Each extra fraction costs one more evaluation of the held-out and control sets.
-    public var candidateFractions: [Double] = [1, 0.75, 0.5]
+    public var candidateFractions: [Double] = [1, 0.75]
     public var gate = EvalGateConfig()
     public var seed: UInt64 = 0
 
