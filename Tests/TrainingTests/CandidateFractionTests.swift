@@ -110,7 +110,7 @@ import Testing
         options.maxBatch = 8
         let scorer = try Scorer(model: Self.model, tokenizer: ScorerEvaluationTests.tokenizer, prompt: .default, baseModelID: "tiny",
                                 options: options, adapter: strong)
-        let plain = texts.map { ScoringExample(text: $0, reference: ScoringReference(scores: try! DimensionScores(values: Array(repeating: 100, count: 9)), reasoning: "")) }
+        let plain = try texts.map { ScoringExample(text: $0, reference: ScoringReference(scores: try DimensionScores(values: Array(repeating: 100, count: 9)), reasoning: "")) }
         let answers = await ScorerEvaluation.run(scorer: scorer, examples: plain, concurrency: 4)
         scorer.shutdown()
         let heldOut = try zip(texts, answers).map { text, item in
