@@ -29,7 +29,8 @@ struct TrainGRPOCommand: ParsableCommand {
     @Option(help: "GRPO steps.") var steps = 100
     @Option(help: "Prompts per step.") var promptsPerStep = 4
     @Option(help: "Completions per prompt (G).") var groupSize = 8
-    @Option(help: "Most tokens per completion (also dr_grpo's normaliser).") var maxCompletionLength = 384
+    @Option(help: "Most tokens per completion (also dr_grpo's normaliser); under the answer grammar at least \(ScoreConstraint.minimumSampledCompletion), so that a sample can reason before its answer is forced.")
+    var maxCompletionLength = 512
     @Option(help: "AdamW learning rate.") var learningRate: Float = 1e-5
     @Option(help: "Clip the gradient norm to this (0 = off).") var maxGradNorm: Float = 1
     @Option(help: "KL weight β to the reference policy (adapter off); 0 = no KL term.") var beta: Double = 0
@@ -84,6 +85,11 @@ struct TrainGRPOCommand: ParsableCommand {
             ?? RewardConfig()
         let examples = try ScoringExample.loadJSONL(URL(fileURLWithPath: data))
         guard promptsPerStep >= 1, steps >= 0 else { throw ValidationError("--prompts-per-step must be ≥ 1 and --steps ≥ 0") }
+        guard noConstraint || cfg.maxCompletionLength >= ScoreConstraint.minimumSampledCompletion else {
+            throw ValidationError("max completion length \(cfg.maxCompletionLength) is below \(ScoreConstraint.minimumSampledCompletion): the answer "
+                + "grammar reserves \(ScoreConstraint.guaranteedAnswerReserve) tokens for the answer, so every sample would be forced into "
+                + "its answer before any reasoning (or sample with --no-constraint)")
+        }
 
         let modelDir = URL(fileURLWithPath: model)
         let base = try Qwen2Model.load(directory: modelDir)

@@ -36,6 +36,15 @@ public struct ScoreConstraint: TokenConstraint {
     /// answer is guaranteed whatever the model prefers.
     public static let guaranteedAnswerReserve = AnswerFormat.maxForcedAnswerBytes + 1
 
+    /// Tokens a sampled completion needs for a reasoning before `guaranteedAnswerReserve` forces its answer.
+    public static let minimumReasoningTokens = 64
+
+    /// The smallest completion budget (`max_completion_length`) that leaves a sampled answer `minimumReasoningTokens` to
+    /// reason in. With less, the constraint forces the answer at the first token: every sample is the same answerless
+    /// "</reasoning><answer>…" whatever the policy, so rejection sampling and GRPO learn nothing (or learn to skip the
+    /// reasoning).
+    public static let minimumSampledCompletion = guaranteedAnswerReserve + minimumReasoningTokens
+
     public mutating func allowedTokens() -> [Int]? {
         if let quotes, let grounded = state.groundedTokens(grammar, quotes: quotes), !grounded.isEmpty {
             // Mid-character or inside a quote the list replaces the free phase's masks, so the phrase ban and the

@@ -14,7 +14,7 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     /// that repeats the mistake being corrected is never trained on, whatever its total reward; a correction none of
     /// whose samples is kept (the model gets it wrong) is trained on twice (`missed_reference_repeat`).
     public var rejection = RejectionSamplingConfig(samplesPerPrompt: 4, threshold: 15, keepPerPrompt: 1, maxSelfGeneratedShare: 0.5,
-                                                   temperature: 1, maxCompletionLength: 256, maxScoreError: 15,
+                                                   temperature: 1, maxCompletionLength: 512, maxScoreError: 15,
                                                    missedReferenceRepeat: 2)
     /// SFT over the kept samples, the reviewers' own answers and the replay sample.
     public var sftEpochs = 3
@@ -31,7 +31,10 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var grpoSteps = 6
     public var grpoPromptsPerStep = 4
     public var grpoLearningRate: Float = 5e-5
-    public var grpo = GRPOConfig(groupSize: 4, maxCompletionLength: 256, microBatchSize: 8)
+    /// Samples of rejection sampling and GRPO run under the answer grammar, which forces the answer when only enough
+    /// tokens for it are left: `max_completion_length` must leave room to reason first (at least
+    /// `ScoreConstraint.minimumSampledCompletion`; 512, as serving's `max_new_tokens`, by default).
+    public var grpo = GRPOConfig(groupSize: 4, maxCompletionLength: 512, microBatchSize: 8)
     /// The reward of rejection sampling and GRPO, dominated by per-dimension closeness: a 10-point miss costs 5, an
     /// exact score earns 2, a reasoning like the reviewer's at most 1 (under `RewardConfig()`'s defaults eight exact
     /// scores outweigh missing the one violated dimension by 65 points). A perfect answer is worth 29 + 1; the
@@ -108,6 +111,13 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
             throw .badConfiguration("rejection.missed_reference_repeat must be at least 1 and max_score_error not negative")
         }
         guard sftScoreWeight.isFinite, sftScoreWeight > 0 else { throw .badConfiguration("sft_score_weight must be positive") }
+        let least = ScoreConstraint.minimumSampledCompletion
+        for (key, value) in [("rejection.max_completion_length", rejection.maxCompletionLength), ("grpo.max_completion_length", grpo.maxCompletionLength)]
+            where value < least
+        {
+            throw .badConfiguration("\(key) \(value) is below \(least): the answer grammar reserves \(ScoreConstraint.guaranteedAnswerReserve) "
+                + "tokens for the answer, so every sample would be forced into its answer before any reasoning")
+        }
         try gate.validate()
         do { try grpo.validate() } catch { throw .badConfiguration(error.description) }
     }
