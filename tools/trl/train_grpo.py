@@ -10,7 +10,7 @@ server imports (`POST /v1/admin/adapters`) and gates before it may serve.
 
 The defaults mirror the server's retrain (Sources/Training/Loop/RetrainConfig.swift): Dr. GRPO (no std scaling,
 token-sum loss over a constant), 4 completions per prompt, ε 0.2 / 0.28, β 0 (no reference model), temperature 1,
-256 new tokens, LoRA r 16 / alpha 32 on all seven projections. The reward is scoring_reward.py, the Python port of the
+512 new tokens, LoRA r 16 / alpha 32 on all seven projections. The reward is scoring_reward.py, the Python port of the
 Swift reward with the weights from the export's manifest.json and its TF-IDF corpus (reward_corpus.json);
 Tests/Fixtures/reward/reward-parity.json proves the port gives the Swift values. The prompts are the scorer's own
 ChatML input (`prompt` in grpo.jsonl), so the adapter learns on what it will be served.
@@ -43,7 +43,7 @@ def parse_args(argv=None):
     p.add_argument("--learning-rate", type=float, default=5e-5)
     p.add_argument("--num-generations", type=int, default=4)
     p.add_argument("--prompts-per-step", type=int, default=4, help="distinct prompts per optimiser step")
-    p.add_argument("--max-completion-length", type=int, default=256)
+    p.add_argument("--max-completion-length", type=int, default=512)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--beta", type=float, default=0.0, help="KL weight to the adapter-off policy (0: none)")
     p.add_argument("--loss-type", default="dr_grpo", choices=["dr_grpo", "grpo", "dapo"])
