@@ -101,12 +101,8 @@ import Testing
 
     /// End to end on the engine: a random Qwen2 over the real Qwen2 vocabulary, the answer grammar, the reward.
     @Test func samplerRunsTheEngineUnderTheGrammarAndAlwaysKeepsTheReference() throws {
-        let tokenizer = try Tokenizer.load(directory: RLPaths.packageRoot.appendingPathComponent("data/qwen2-tokenizer"))
-        let config = Qwen2Config(vocabSize: tokenizer.vocabularySize, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1,
-                                 numAttentionHeads: 4, numKeyValueHeads: 2)
-        let model = Qwen2Model.random(config: config, format: .f32, seed: 3)
-        let grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
-                                        specialTokenIDs: tokenizer.specialTokenIDs)
+        let tiny = try TinyGrammarModel()
+        let (tokenizer, model, grammar) = (tiny.tokenizer, tiny.model, tiny.grammar)
         let reward = ScoringReward(tokenizer: tokenizer, similarity: CharNGramTFIDF(corpus: [refA.reasoning, refB.reasoning]))
         let rs = RejectionSampler(model: model, tokenizer: tokenizer, prompt: .default, reward: reward,
                                   config: RejectionSamplingConfig(samplesPerPrompt: 3, threshold: -1000,

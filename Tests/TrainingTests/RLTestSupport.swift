@@ -9,6 +9,23 @@ enum RLPaths {
     static let training = fixtures.appendingPathComponent("training")
 }
 
+/// A random one-layer Qwen2 over the real Qwen2 vocabulary, with its tokenizer and the answer grammar: the engine's
+/// sampling under the grammar, end to end, in seconds.
+struct TinyGrammarModel {
+    let tokenizer: Tokenizer
+    let model: Qwen2Model
+    let grammar: AnswerGrammar
+
+    init() throws {
+        tokenizer = try Tokenizer.load(directory: RLPaths.packageRoot.appendingPathComponent("data/qwen2-tokenizer"))
+        let config = Qwen2Config(vocabSize: tokenizer.vocabularySize, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1,
+                                 numAttentionHeads: 4, numKeyValueHeads: 2)
+        model = Qwen2Model.random(config: config, format: .f32, seed: 3)
+        grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
+                                    specialTokenIDs: tokenizer.specialTokenIDs)
+    }
+}
+
 /// Tests/Fixtures/training/grpo.json (see its "note").
 struct GRPOFixture: Decodable {
     struct Settings: Decodable {

@@ -10,12 +10,8 @@ import Testing
     /// Token counts of the reasonings of a random tiny model's samples under the grammar, with `budget` tokens per
     /// completion.
     static func reasoningTokens(budget: Int) throws -> [Int] {
-        let tokenizer = try Tokenizer.load(directory: RLPaths.packageRoot.appendingPathComponent("data/qwen2-tokenizer"))
-        let config = Qwen2Config(vocabSize: tokenizer.vocabularySize, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1,
-                                 numAttentionHeads: 4, numKeyValueHeads: 2)
-        let model = Qwen2Model.random(config: config, format: .f32, seed: 3)
-        let grammar = try AnswerGrammar(tokenBytes: tokenizer.allTokenBytes, eosTokenIDs: tokenizer.eosTokenIDs,
-                                        specialTokenIDs: tokenizer.specialTokenIDs)
+        let tiny = try TinyGrammarModel()
+        let (tokenizer, model, grammar) = (tiny.tokenizer, tiny.model, tiny.grammar)
         let reference = ScoringReference(scores: try DimensionScores(uniform: 100), reasoning: "未发现风险")
         let reward = ScoringReward(tokenizer: tokenizer, similarity: CharNGramTFIDF(corpus: [reference.reasoning]))
         let sampler = RejectionSampler(model: model, tokenizer: tokenizer, prompt: .default, reward: reward,
