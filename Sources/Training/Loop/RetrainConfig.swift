@@ -31,6 +31,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var grpoSteps = 6
     public var grpoPromptsPerStep = 4
     public var grpoLearningRate: Float = 5e-5
+    /// Share of each GRPO batch drawn from the texts the corrections do not cover (the replay and the anchors, with the
+    /// targets SFT trained them on); 0: the corrected prompts alone.
+    public var grpoReplayShare = 0.0
     /// Samples of rejection sampling and GRPO run under the answer grammar, which forces the answer when only enough
     /// tokens for it are left: `max_completion_length` must leave room to reason first (at least
     /// `ScoreConstraint.minimumSampledCompletion`; 512, as serving's `max_new_tokens`, by default).
@@ -63,6 +66,7 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         case sftLearningRate = "sft_learning_rate", sftMaxSteps = "sft_max_steps", sftMaxLength = "sft_max_length"
         case sftScoreWeight = "sft_score_weight", controlMaxItems = "control_max_items", anchorTargets = "anchor_targets"
         case grpoSteps = "grpo_steps", grpoPromptsPerStep = "grpo_prompts_per_step", grpoLearningRate = "grpo_learning_rate", grpo
+        case grpoReplayShare = "grpo_replay_share"
         case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", candidateFractions = "candidate_fractions", gate, seed
     }
 
@@ -102,6 +106,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
             throw .badConfiguration("counts must be positive (rejection_prompts, sft_epochs, grpo_steps may be 0)")
         }
         guard sftLearningRate > 0, grpoLearningRate > 0 else { throw .badConfiguration("learning rates must be positive") }
+        guard grpoReplayShare.isFinite, grpoReplayShare >= 0, grpoReplayShare < 1 else {
+            throw .badConfiguration("grpo_replay_share must be at least 0 and below 1")
+        }
         guard evalMaxItems > 0, minHeldOut > 0 else { throw .badConfiguration("eval_max_items and min_held_out must be positive") }
         guard controlMaxItems >= 0 else { throw .badConfiguration("control_max_items must not be negative") }
         guard !candidateFractions.isEmpty, candidateFractions.count <= 8, candidateFractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {

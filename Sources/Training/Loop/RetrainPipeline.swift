@@ -266,16 +266,16 @@ public final class RetrainPipeline: @unchecked Sendable {
                                           constraint: ScoreConstraint(grammar: grammar, answerReserve: ScoreConstraint.guaranteedAnswerReserve),
                                           reward: { reward($0, $1) })
             let prompts = corrections.map { $0.grpoPrompt(prompt: prompt, tokenizer: tokenizer) }
-            var rng = SplitMix64(seed: config.seed ^ 0x4752_504F)
-            var order: [Int] = []
+            // Texts the corrections do not cover (the replay and the anchors, on the targets SFT used) share each batch
+            // at `grpo_replay_share`: a reward on corrected prompts alone pays for flagging, never for leaving alone.
+            let others = config.grpoReplayShare > 0
+                ? (inputs.replay + anchored).map(Self.withReasoning).map { $0.grpoPrompt(prompt: prompt, tokenizer: tokenizer) } : []
+            let plan = Self.grpoBatches(corrections: prompts.count, others: others.count, steps: config.grpoSteps,
+                                        perStep: config.grpoPromptsPerStep, othersShare: config.grpoReplayShare, seed: config.seed)
             hooks.phase("grpo", config.grpoSteps)
-            for step in 1...config.grpoSteps {
+            for (step, picks) in zip(1..., plan) {
                 try checkpoint("grpo")
-                var batch: [GRPOPrompt] = []
-                while batch.count < min(config.grpoPromptsPerStep, prompts.count) {
-                    if order.isEmpty { order = Array(prompts.indices).shuffled(using: &rng) }
-                    batch.append(prompts[order.removeLast()])
-                }
+                let batch = picks.map { $0.other ? others[$0.index] : prompts[$0.index] }
                 let s = trainer.step(batch)
                 guard s.loss.isFinite else { throw RetrainError.nonFiniteLoss(phase: "grpo", step: step, value: s.loss) }
                 summary.grpoSteps = step
@@ -444,6 +444,36 @@ public final class RetrainPipeline: @unchecked Sendable {
 
     /// A reviewer may correct the scores without writing a reasoning; the SFT target then states the correction's
     /// findings in words, so the model is never taught an empty or contradicting reasoning.
+    /// The prompts of each GRPO step: `perStep` of them (fewer when there are fewer in all), `othersShare` of each batch
+    /// (rounded, at least one when the share is positive and there are others, never the whole batch) from the
+    /// `others` pool, the rest from the corrections; each pool is walked in a fresh shuffled order, so every prompt comes
+    /// up once before any comes up again.
+    public static func grpoBatches(corrections: Int, others: Int, steps: Int, perStep: Int, othersShare: Double,
+                                   seed: UInt64) -> [[(other: Bool, index: Int)]] {
+        guard corrections > 0, steps > 0, perStep > 0 else { return [] }
+        var fromOthers = 0
+        if others > 0, othersShare > 0, perStep > 1 {
+            fromOthers = min(others, min(perStep - 1, max(1, Int((Double(perStep) * othersShare).rounded()))))
+        }
+        let fromCorrections = min(corrections, perStep - fromOthers)
+        var rng = SplitMix64(seed: seed ^ 0x4752_504F)
+        var orderC: [Int] = [], orderO: [Int] = []
+        var plan: [[(other: Bool, index: Int)]] = []
+        for _ in 0..<steps {
+            var batch: [(other: Bool, index: Int)] = []
+            for _ in 0..<fromCorrections {
+                if orderC.isEmpty { orderC = Array(0..<corrections).shuffled(using: &rng) }
+                batch.append((false, orderC.removeLast()))
+            }
+            for _ in 0..<fromOthers {
+                if orderO.isEmpty { orderO = Array(0..<others).shuffled(using: &rng) }
+                batch.append((true, orderO.removeLast()))
+            }
+            plan.append(batch)
+        }
+        return plan
+    }
+
     public static func withReasoning(_ e: ScoringExample) -> ScoringExample {
         guard e.reference.reasoning.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return e }
         var out = e
