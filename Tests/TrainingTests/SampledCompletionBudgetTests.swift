@@ -4,8 +4,9 @@ import Testing
 @testable import Training
 
 /// Samples of rejection sampling and GRPO run under the answer grammar, which forces the answer once only enough tokens
-/// for it are left. A completion budget at or below that reserve forces every answer at the first token: the samples
-/// carry no reasoning and are all alike, so rejection sampling keeps answerless completions and GRPO sees tied groups.
+/// for it are left. A completion budget under that reserve forces every answer as soon as `<reasoning>` is written: the
+/// samples carry no reasoning and are all alike, so rejection sampling keeps reasoning-less completions and GRPO sees
+/// tied groups.
 @Suite struct SampledCompletionBudgetTests {
     /// Token counts of the reasonings of a random tiny model's samples under the grammar, with `budget` tokens per
     /// completion.

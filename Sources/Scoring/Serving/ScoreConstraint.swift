@@ -40,9 +40,9 @@ public struct ScoreConstraint: TokenConstraint {
     public static let minimumReasoningTokens = 64
 
     /// The smallest completion budget (`max_completion_length`) that leaves a sampled answer `minimumReasoningTokens` to
-    /// reason in. With less, the constraint forces the answer at the first token: every sample is the same answerless
-    /// "</reasoning><answer>…" whatever the policy, so rejection sampling and GRPO learn nothing (or learn to skip the
-    /// reasoning).
+    /// reason in. With a budget under the reserve, the constraint forces the answer as soon as `<reasoning>` is written:
+    /// every sample is the same answer with no reasoning, whatever the policy, so rejection sampling and GRPO learn
+    /// nothing (or learn to skip the reasoning).
     public static let minimumSampledCompletion = guaranteedAnswerReserve + minimumReasoningTokens
 
     public mutating func allowedTokens() -> [Int]? {

@@ -442,8 +442,6 @@ public final class RetrainPipeline: @unchecked Sendable {
 
     private final class ResultBox: @unchecked Sendable { var items: [EvaluatedItem] = [] }
 
-    /// A reviewer may correct the scores without writing a reasoning; the SFT target then states the correction's
-    /// findings in words, so the model is never taught an empty or contradicting reasoning.
     /// The prompts of each GRPO step: `perStep` of them (fewer when there are fewer in all), `othersShare` of each batch
     /// (rounded, at least one when the share is positive and there are others, never the whole batch) from the
     /// `others` pool, the rest from the corrections; each pool is walked in a fresh shuffled order, so every prompt comes
@@ -474,6 +472,8 @@ public final class RetrainPipeline: @unchecked Sendable {
         return plan
     }
 
+    /// A reviewer may correct the scores without writing a reasoning; the SFT target then states the correction's
+    /// findings in words, so the model is never taught an empty or contradicting reasoning.
     public static func withReasoning(_ e: ScoringExample) -> ScoringExample {
         guard e.reference.reasoning.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return e }
         var out = e
