@@ -350,8 +350,8 @@ function gateTrials(metrics) {
         h('td', {}, number(trial.fraction)),
         h('td', {}, number(trial.heldOutMAE)),
         h('td', {}, number(trial.controlMAE)),
-        h('td', {}, trial.accepted ? badge(`✓ ${t('run.accepted')}`, 'ok')
-          : h('span', {}, badge(`✗ ${t('run.notAccepted')}`, 'warn'), ' ', (trial.reasons ?? []).join('; '))))))));
+        h('td', {}, trial.accepted ? badge(`✓ ${t('run.trialPassed')}`, 'ok')
+          : h('span', {}, badge(`✗ ${t('run.trialRefused')}`, 'warn'), ' ', (trial.reasons ?? []).join('; '))))))));
 }
 
 function decision(raw) {

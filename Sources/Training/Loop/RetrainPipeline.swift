@@ -268,14 +268,16 @@ public final class RetrainPipeline: @unchecked Sendable {
             let prompts = corrections.map { $0.grpoPrompt(prompt: prompt, tokenizer: tokenizer) }
             // Texts the corrections do not cover (the replay and the anchors, on the targets SFT used) share each batch
             // at `grpo_replay_share`: a reward on corrected prompts alone pays for flagging, never for leaving alone.
-            let others = config.grpoReplayShare > 0
-                ? (inputs.replay + anchored).map(Self.withReasoning).map { $0.grpoPrompt(prompt: prompt, tokenizer: tokenizer) } : []
+            // Only the texts a step picks are tokenized.
+            let others = config.grpoReplayShare > 0 ? inputs.replay + anchored : []
             let plan = Self.grpoBatches(corrections: prompts.count, others: others.count, steps: config.grpoSteps,
                                         perStep: config.grpoPromptsPerStep, othersShare: config.grpoReplayShare, seed: config.seed)
             hooks.phase("grpo", config.grpoSteps)
             for (step, picks) in zip(1..., plan) {
                 try checkpoint("grpo")
-                let batch = picks.map { $0.other ? others[$0.index] : prompts[$0.index] }
+                let batch = picks.map {
+                    $0.other ? Self.withReasoning(others[$0.index]).grpoPrompt(prompt: prompt, tokenizer: tokenizer) : prompts[$0.index]
+                }
                 let s = trainer.step(batch)
                 guard s.loss.isFinite else { throw RetrainError.nonFiniteLoss(phase: "grpo", step: step, value: s.loss) }
                 summary.grpoSteps = step
