@@ -85,11 +85,14 @@ import Training
         let eval = JSONValue.object(fields)
         let run = try await t.service.database.trainingRuns.create(trigger: .schedule, requestedBy: nil)
         _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .running, decision: nil, error: nil)
-        // The gate tried the trained adapter and a step toward it (`candidate_fractions`), refusing both.
+        // The gate tried the trained adapter and a step toward it (`candidate_fractions`), then the adapter after SFT
+        // (`candidate_stages`), refusing all three.
         var summary = RetrainSummary()
         summary.gateTrials = [GateTrial(fraction: 1, heldOutMAE: 2.5, controlMAE: 1.9, accepted: false, reasons: ["control bias +1.50"]),
-                              GateTrial(fraction: 0.75, heldOutMAE: 3.25, controlMAE: 1.7, accepted: false, reasons: ["overall MAE 3.000 → 3.250"])]
-        summary.candidateFraction = 0.75
+                              GateTrial(fraction: 0.75, heldOutMAE: 3.25, controlMAE: 1.7, accepted: false, reasons: ["control bias +1.20"]),
+                              GateTrial(stage: .sft, fraction: 1, heldOutMAE: 3.5, controlMAE: 1.6, accepted: false, reasons: ["overall MAE 3.000 → 3.500"])]
+        summary.candidateFraction = 1
+        summary.candidateStage = .sft
         try await t.service.database.trainingRuns.recordResults(id: run.id, metrics: try json(summary), eval: eval, candidateAdapterID: nil,
                                                                 lastCorrectionID: 0)
         _ = try await t.service.database.trainingRuns.transition(id: run.id, to: .rejected, decision: "kept the base model", error: nil)
@@ -116,10 +119,13 @@ import Training
                 #expect(try await browser.count("run-bands-commercial") == 1)
                 // The candidates the gate tried, in order, each with its figures and why it was refused.
                 let trials = try await browser.evaluate(
-                    "[...document.querySelectorAll('[data-testid=run-gate-trials] tbody tr')].map(r => r.dataset.fraction + '|' + r.textContent).join('\\n')").string ?? ""
+                    "[...document.querySelectorAll('[data-testid=run-gate-trials] tbody tr')].map(r => r.dataset.stage + '|' + r.dataset.fraction + '|' + r.textContent).join('\\n')").string ?? ""
                 let rows = trials.split(separator: "\n").map(String.init)
-                #expect(rows.count == 2 && rows[0].hasPrefix("1|") && rows[1].hasPrefix("0.75|"), "\(trials)")
-                #expect(rows.last?.contains("3.25") == true && rows.last?.contains("overall MAE 3.000 → 3.250") == true, "\(trials)")
+                #expect(rows.count == 3 && rows[0].hasPrefix("trained|1|") && rows[1].hasPrefix("trained|0.75|") && rows[2].hasPrefix("sft|1|"), "\(trials)")
+                #expect(rows[1].contains("3.25") && rows[1].contains("control bias +1.20"), "\(trials)")
+                #expect(rows.last?.contains("3.5") == true && rows.last?.contains("overall MAE 3.000 → 3.500") == true, "\(trials)")
+                // The stage is named in the page's language, not as the configuration's key.
+                #expect(rows.last?.contains("SFT") == true && rows.first?.contains("sft") == false, "\(trials)")
                 try await browser.screenshot(to: shots.appendingPathComponent("run-eval.png").path, fullPage: true)
                 #expect(browser.events.errors.isEmpty, "page errors: \(browser.events.errors)")
             }

@@ -20,11 +20,13 @@ enum LearningModel {
     static let prompt = try! ScoringPrompt(version: 1, system: "按九个维度评分。", user: "{text}")
 
     /// Retrain settings for tests: small everywhere, a high SFT learning rate so a few dozen steps move the answers.
-    /// One candidate per run, so each test's decision is the trained adapter's (CandidateFractionTests covers the rest).
+    /// One candidate per run, so each test's decision is the trained adapter's (CandidateFractionTests and the control
+    /// test below cover the rest).
     static let retrainConfig = """
         {"rank": 8, "alpha": 16, "rejection_prompts": 4, "rejection": {"samples_per_prompt": 2, "max_completion_length": 400},
          "sft_epochs": 12, "sft_batch_size": 8, "sft_learning_rate": 0.01, "sft_score_weight": 1, "grpo_steps": 1, "grpo_prompts_per_step": 2,
-         "grpo": {"num_generations": 2, "max_completion_length": 400}, "min_held_out": 3, "eval_max_items": 40, "candidate_fractions": [1]}
+         "grpo": {"num_generations": 2, "max_completion_length": 400}, "min_held_out": 3, "eval_max_items": 40, "candidate_fractions": [1],
+         "candidate_stages": ["trained"]}
         """
 }
 
@@ -129,12 +131,14 @@ enum LearningModel {
     }
 
     /// The gate's control set: a candidate that learned the corrections but got worse on labelled texts outside them
-    /// is refused, and the run record carries both models' figures on the control set.
+    /// is refused, and the run record carries both models' figures on the control set. With `candidate_stages` both,
+    /// the adapter after SFT is judged too, after the trained one, and both trials are recorded.
     @Test func aCandidateWorseOnTheControlSetIsRefused() async throws {
         let control = FileManager.default.temporaryDirectory.appendingPathComponent("control-\(UUID().uuidString).jsonl")
         let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("retrain-\(UUID().uuidString).json")
         // The go-live test's epochs: with 12 the random model sometimes does not learn the corrections.
-        try Data(LearningModel.retrainConfig.replacingOccurrences(of: #""sft_epochs": 12"#, with: #""sft_epochs": 30"#).utf8).write(to: configFile)
+        try Data(LearningModel.retrainConfig.replacingOccurrences(of: #""sft_epochs": 12"#, with: #""sft_epochs": 30"#)
+            .replacingOccurrences(of: #""candidate_stages": ["trained"]"#, with: #""candidate_stages": ["trained", "sft"]"#).utf8).write(to: configFile)
         let t = try await TestApp.make(model: LearningModel.model, tokenizer: LearningModel.tokenizer, prompt: LearningModel.prompt) { c in
             c.maxNewTokens = 400
             c.retrainConfigPath = configFile.path
@@ -172,6 +176,18 @@ enum LearningModel {
             #expect(c > a, "and got worse on the control set (\(a) → \(c))")
             #expect(run.decision?.contains("control") == true, "\(run.decision ?? "-")")
             #expect(t.service.scorer.adapterID == nil)
+            // Both stages were judged, the trained adapter first, and the decision names the last one tried.
+            guard case let .object(m)? = run.metrics, case let .array(trials)? = m["gateTrials"] else {
+                Issue.record("no gate trials: \(String(describing: run.metrics))"); return
+            }
+            let stages = trials.compactMap { trial -> String? in
+                guard case let .object(o) = trial, case let .string(s)? = o["stage"] else { return nil }
+                return s
+            }
+            #expect(stages == ["trained", "sft"], "\(trials)")
+            #expect(m["candidateStage"] == .string("sft"))
+            #expect(run.decision?.contains("SFT-only 1.00") == true && run.decision?.contains("after trying 1.00, SFT-only 1.00") == true,
+                    "\(run.decision ?? "-")")
         }
     }
 

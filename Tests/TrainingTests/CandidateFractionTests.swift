@@ -123,20 +123,21 @@ import Testing
         let unchanged = LoRAAdapter.fresh(id: "unchanged", model: Self.model, config: Self.lora, seed: 2)   // B = 0: the base model
 
         // The first candidate changes nothing (not better than the base), the second is exact: the gate takes the second.
-        let second = try pipeline.judge([(unchanged, 1), (strong, 0.5)], heldOut: heldOut, control: [])
+        let second = try pipeline.judge([GateCandidate(unchanged), GateCandidate(strong, fraction: 0.5, stage: .sft)], heldOut: heldOut, control: [])
         #expect(second.trials.map(\.fraction) == [1, 0.5])
         #expect(second.trials.map(\.accepted) == [false, true])
         #expect(second.trials[0].heldOutMAE > 0, "the base model answers differently from the strong adapter")
         #expect(second.trials[1].heldOutMAE == 0)
         #expect(second.decision.accepted && second.fraction == 0.5 && second.candidate === strong)
-        #expect(second.decision.reasons.first?.contains("candidate 2 of 2: 0.50") == true, "\(second.decision.reasons)")
+        #expect(second.trials.map(\.stage) == [.trained, .sft] && second.stage == .sft)
+        #expect(second.decision.reasons.first?.contains("candidate 2 of 2: 0.50 of the way from the starting adapter to the adapter after SFT") == true, "\(second.decision.reasons)")
 
         // A first candidate that passes ends the search.
-        let first = try pipeline.judge([(strong, 1), (unchanged, 0.5)], heldOut: heldOut, control: [])
+        let first = try pipeline.judge([GateCandidate(strong), GateCandidate(unchanged, fraction: 0.5)], heldOut: heldOut, control: [])
         #expect(first.trials.count == 1 && first.decision.accepted && first.fraction == 1 && first.candidate === strong)
 
         // None passes: the judgement is the last one tried, refused, with every trial recorded.
-        let none = try pipeline.judge([(unchanged, 1), (unchanged, 0.5)], heldOut: heldOut, control: [])
+        let none = try pipeline.judge([GateCandidate(unchanged), GateCandidate(unchanged, fraction: 0.5)], heldOut: heldOut, control: [])
         #expect(none.trials.count == 2 && !none.decision.accepted && none.fraction == 0.5)
         #expect(none.decision.reasons.contains { $0.contains("overall MAE") }, "\(none.decision.reasons)")
 
@@ -144,7 +145,7 @@ import Testing
         var strict = config
         strict.minHeldOut = 10
         let few = try RetrainPipeline(model: Self.model, tokenizer: ScorerEvaluationTests.tokenizer, prompt: .default, active: nil, config: strict)
-            .judge([(strong, 1), (strong, 0.5)], heldOut: heldOut, control: [])
+            .judge([GateCandidate(strong), GateCandidate(strong, fraction: 0.5)], heldOut: heldOut, control: [])
         #expect(few.trials.count == 1 && !few.decision.accepted)
         #expect(few.decision.reasons.contains { $0.contains("at least 10") }, "\(few.decision.reasons)")
     }
@@ -155,5 +156,13 @@ import Testing
         }
         #expect(try RetrainConfig.load(overriding: Data(#"{"candidate_fractions": [1, 0.5]}"#.utf8)).candidateFractions == [1, 0.5])
         #expect(RetrainConfig().candidateFractions == [1, 0.75])
+    }
+
+    @Test func stagesAreTrainedSFTOrBothEachOnce() throws {
+        #expect(RetrainConfig().candidateStages == [.trained, .sft])
+        #expect(try RetrainConfig.load(overriding: Data(#"{"candidate_stages": ["sft", "trained"]}"#.utf8)).candidateStages == [.sft, .trained])
+        for bad in ["[]", #"["trained", "trained"]"#, #"["grpo"]"#, #""sft""#] {
+            #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"candidate_stages": \#(bad)}"#.utf8)) }
+        }
     }
 }

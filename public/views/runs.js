@@ -336,8 +336,9 @@ function bandSection(candidate, active) {
     }));
 }
 
-/** The candidates the gate judged in order (`candidate_fractions`): the trained adapter (1) and smaller steps toward it
- *  from where the run started, each with its held-out and control MAE and verdict. Shown when there was more than one. */
+/** The candidates the gate judged in order (`candidate_stages` × `candidate_fractions`): the trained adapter (1) and
+ *  smaller steps toward it from where the run started, then the same for the adapter after SFT (before GRPO), each with
+ *  its held-out and control MAE and verdict. Shown when there was more than one. */
 function gateTrials(metrics) {
   const trials = metrics?.gateTrials;
   if (!Array.isArray(trials) || trials.length < 2) return null;
@@ -345,8 +346,9 @@ function gateTrials(metrics) {
   return h('div', {},
     h('h3', { class: 'subhead' }, t('run.trials')),
     h('table', { class: 'table compact', testid: 'run-gate-trials' },
-      h('thead', {}, h('tr', {}, [t('run.trialFraction'), t('run.trialHeldOut'), t('run.trialControl'), t('run.trialVerdict')].map((c) => h('th', {}, c)))),
-      h('tbody', {}, trials.map((trial) => h('tr', { dataset: { fraction: String(trial.fraction) } },
+      h('thead', {}, h('tr', {}, [t('run.trialStage'), t('run.trialFraction'), t('run.trialHeldOut'), t('run.trialControl'), t('run.trialVerdict')].map((c) => h('th', {}, c)))),
+      h('tbody', {}, trials.map((trial) => h('tr', { dataset: { fraction: String(trial.fraction), stage: trial.stage ?? 'trained' } },
+        h('td', {}, t(trial.stage === 'sft' ? 'run.stageSFT' : 'run.stageTrained')),
         h('td', {}, number(trial.fraction)),
         h('td', {}, number(trial.heldOutMAE)),
         h('td', {}, number(trial.controlMAE)),

@@ -315,8 +315,12 @@ public struct RetrainService: Service {
                              outcome.summary.evaluated)
         let trials = outcome.summary.gateTrials
         if trials.count > 1 || outcome.summary.candidateFraction != 1 {
-            maeLine += String(format: "; candidate at %.2f of the way from the starting adapter, after trying ", outcome.summary.candidateFraction)
-                + trials.map { String(format: "%.2f", $0.fraction) }.joined(separator: ", ")
+            func name(_ stage: CandidateStage, _ fraction: Double) -> String {
+                (stage == .sft ? "SFT-only " : "") + String(format: "%.2f", fraction)
+            }
+            maeLine += "; candidate \(name(outcome.summary.candidateStage, outcome.summary.candidateFraction)) of the way from the starting adapter"
+                + (outcome.summary.candidateStage == .sft ? " to the adapter after SFT" : "")
+                + ", after trying " + trials.map { name($0.stage, $0.fraction) }.joined(separator: ", ")
         }
         guard outcome.decision.accepted else {
             try await database.trainingRuns.recordResults(id: id, metrics: metrics, eval: eval, candidateAdapterID: nil,

@@ -56,6 +56,12 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     /// continuing an active one it is both ranks together, and such a candidate is not tried past four times `rank`.
     /// Each extra fraction costs one more evaluation of the held-out and control sets.
     public var candidateFractions: [Double] = [1, 0.75]
+    /// Which of the run's adapters the fractions are taken of, in order: "trained" (after every phase: SFT, then GRPO)
+    /// and "sft" (after SFT, before GRPO). GRPO's reward is computed on the corrected prompts, so it can push a run
+    /// further than the corrections ask; with "sft" listed, a run whose GRPO overshot can still go live on what SFT
+    /// learned. With `grpo_steps` 0 the two are one adapter, tried once. Every stage × fraction costs one more
+    /// evaluation of the held-out and control sets (the gate stops at the first that passes).
+    public var candidateStages: [CandidateStage] = [.trained, .sft]
     public var gate = EvalGateConfig()
     public var seed: UInt64 = 0
 
@@ -67,7 +73,8 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         case sftScoreWeight = "sft_score_weight", controlMaxItems = "control_max_items", anchorTargets = "anchor_targets"
         case grpoSteps = "grpo_steps", grpoPromptsPerStep = "grpo_prompts_per_step", grpoLearningRate = "grpo_learning_rate", grpo
         case grpoReplayShare = "grpo_replay_share"
-        case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", candidateFractions = "candidate_fractions", gate, seed
+        case reward, eval, evalMaxItems = "eval_max_items", minHeldOut = "min_held_out", candidateFractions = "candidate_fractions"
+        case candidateStages = "candidate_stages", gate, seed
     }
 
     /// The defaults with the keys of a JSON object replaced (nested objects merge key by key). Unknown top-level keys
@@ -114,6 +121,9 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         guard !candidateFractions.isEmpty, candidateFractions.count <= 8, candidateFractions.allSatisfy({ $0.isFinite && $0 > 0 && $0 <= 1 }) else {
             throw .badConfiguration("candidate_fractions must list 1 to 8 fractions, each above 0 and at most 1")
         }
+        guard !candidateStages.isEmpty, Set(candidateStages).count == candidateStages.count else {
+            throw .badConfiguration("candidate_stages must list \"trained\", \"sft\" or both, each once")
+        }
         guard rejection.missedReferenceRepeat >= 1, rejection.maxScoreError.map({ $0 >= 0 }) ?? true else {
             throw .badConfiguration("rejection.missed_reference_repeat must be at least 1 and max_score_error not negative")
         }
@@ -128,6 +138,11 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
         try gate.validate()
         do { try grpo.validate() } catch { throw .badConfiguration(error.description) }
     }
+}
+
+/// Which adapter of a run a gate candidate is taken from: the one after every phase, or the one after SFT (before GRPO).
+public enum CandidateStage: String, Codable, Sendable, Equatable, Hashable {
+    case trained, sft
 }
 
 /// Where the anchor texts' SFT targets come from.

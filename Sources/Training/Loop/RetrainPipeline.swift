@@ -72,26 +72,41 @@ public struct RetrainSummary: Codable, Sendable, Equatable {
     /// model repeats itself, and this falls across rounds).
     public var candidateDistinct1 = 0.0
     public var candidateDistinct2 = 0.0
-    /// The candidates the gate judged, in order (`candidate_fractions`), and the fraction of the one it decided on (the
-    /// first that passed, else the last tried).
+    /// The candidates the gate judged, in order (`candidate_stages` × `candidate_fractions`), and the stage and fraction of
+    /// the one it decided on (the first that passed, else the last tried).
     public var gateTrials: [GateTrial] = []
     public var candidateFraction = 1.0
+    public var candidateStage = CandidateStage.trained
     public var seconds: [String: Double] = [:]
 
     public init() {}
 }
 
-/// One candidate the gate judged: its fraction of the way from the starting adapter to the trained one, its MAE on the
-/// held-out and control sets, and the verdict with its reasons.
+/// One candidate the gate judged: the run's adapter it was taken from (`stage`), its fraction of the way from the
+/// starting adapter to that one, its MAE on the held-out and control sets, and the verdict with its reasons.
 public struct GateTrial: Codable, Sendable, Equatable {
+    public var stage: CandidateStage
     public var fraction: Double
     public var heldOutMAE: Double
     public var controlMAE: Double?
     public var accepted: Bool
     public var reasons: [String]
 
-    public init(fraction: Double, heldOutMAE: Double, controlMAE: Double?, accepted: Bool, reasons: [String]) {
-        self.fraction = fraction; self.heldOutMAE = heldOutMAE; self.controlMAE = controlMAE; self.accepted = accepted; self.reasons = reasons
+    public init(stage: CandidateStage = .trained, fraction: Double, heldOutMAE: Double, controlMAE: Double?, accepted: Bool, reasons: [String]) {
+        self.stage = stage; self.fraction = fraction; self.heldOutMAE = heldOutMAE; self.controlMAE = controlMAE; self.accepted = accepted
+        self.reasons = reasons
+    }
+}
+
+/// A candidate for the gate: an adapter, its fraction of the way from the run's starting adapter, and the stage of the
+/// run it was taken from.
+public struct GateCandidate: Sendable {
+    public var adapter: LoRAAdapter
+    public var fraction: Double
+    public var stage: CandidateStage
+
+    public init(_ adapter: LoRAAdapter, fraction: Double = 1, stage: CandidateStage = .trained) {
+        self.adapter = adapter; self.fraction = fraction; self.stage = stage
     }
 }
 
@@ -132,9 +147,11 @@ public struct CandidateJudgement: Sendable {
     /// Output diversity of the candidate's reasonings on the held-out set.
     public var candidateDistinct1: Double
     public var candidateDistinct2: Double
-    /// The adapter decided on (the first candidate that passed, else the last tried), its fraction, and every trial.
+    /// The adapter decided on (the first candidate that passed, else the last tried), its fraction and stage, and every
+    /// trial.
     public var candidate: LoRAAdapter
     public var fraction: Double
+    public var stage: CandidateStage
     public var trials: [GateTrial]
 }
 
@@ -255,6 +272,8 @@ public final class RetrainPipeline: @unchecked Sendable {
             }
         }
         summary.seconds["sft"] = Monotonic.seconds() - t0
+        // What SFT learned, kept as a gate candidate of its own when GRPO runs after it.
+        let afterSFT = config.grpoSteps > 0 && config.candidateStages.contains(.sft) ? trainable.exportAdapter(id: candidateID) : nil
 
         // 3. GRPO on the corrected prompts (reference policy = adapter off when β > 0).
         t0 = Monotonic.seconds()
@@ -292,15 +311,23 @@ public final class RetrainPipeline: @unchecked Sendable {
         let trained = trainable.exportAdapter(id: candidateID)
 
         // 4. The candidate and the active adapter on the same held-out set (and on the control set), then the gate; the
-        //    candidates are the trained adapter and fractions of the way to it in weight change from where the run
-        //    started, tried in the configured order until one passes.
+        //    candidates are the trained adapter (and, with GRPO, the one after SFT) and fractions of the way to each in
+        //    weight change from where the run started, tried in the configured order until one passes.
         t0 = Monotonic.seconds()
-        let candidates: [(adapter: LoRAAdapter, fraction: Double)] = config.candidateFractions.compactMap { f in
-            if f == 1 { return (trained, 1) }
-            // Continuing an active adapter, a fraction below 1 is an adapter of both ranks together; past four times the
-            // configured rank that candidate is not tried (nightly runs must not grow the adapter without bound).
-            guard adapter.isIdentity || trained.config.r + adapter.config.r <= 4 * config.rank else { return nil }
-            return LoRAAdapter.blended(trained, from: adapter, fraction: Float(f), id: candidateID).map { ($0, f) }
+        let stages: [(CandidateStage, LoRAAdapter)] = config.candidateStages.compactMap { stage in
+            switch stage {
+            case .trained: (stage, trained)
+            case .sft: afterSFT.map { (stage, $0) } ?? (config.candidateStages.contains(.trained) ? nil : (stage, trained))
+            }
+        }
+        let candidates: [GateCandidate] = stages.flatMap { stage, end in
+            config.candidateFractions.compactMap { f -> GateCandidate? in
+                if f == 1 { return GateCandidate(end, fraction: 1, stage: stage) }
+                // Continuing an active adapter, a fraction below 1 is an adapter of both ranks together; past four times
+                // the configured rank that candidate is not tried (nightly runs must not grow the adapter without bound).
+                guard adapter.isIdentity || end.config.r + adapter.config.r <= 4 * config.rank else { return nil }
+                return LoRAAdapter.blended(end, from: adapter, fraction: Float(f), id: candidateID).map { GateCandidate($0, fraction: f, stage: stage) }
+            }
         }
         let judgement = try judge(candidates, heldOut: inputs.heldOut, control: inputs.control)
         summary.evaluated = judgement.evaluated
@@ -309,6 +336,7 @@ public final class RetrainPipeline: @unchecked Sendable {
         summary.candidateDistinct2 = judgement.candidateDistinct2
         summary.gateTrials = judgement.trials
         summary.candidateFraction = judgement.fraction
+        summary.candidateStage = judgement.stage
         summary.seconds["eval"] = Monotonic.seconds() - t0
         return RetrainOutcome(candidate: judgement.candidate, candidateReport: judgement.candidateReport, activeReport: judgement.activeReport,
                               control: judgement.control, decision: judgement.decision, summary: summary)
@@ -350,12 +378,12 @@ public final class RetrainPipeline: @unchecked Sendable {
     /// `eval_max_items`) and control set (its first `control_max_items`) through the serving path, and `EvalGate`
     /// decides; fewer than `min_held_out` held-out items is a refusal.
     public func judge(_ candidate: LoRAAdapter, heldOut allHeldOut: [ScoringExample], control allControl: [ScoringExample]) throws -> CandidateJudgement {
-        try judge([(candidate, 1)], heldOut: allHeldOut, control: allControl)
+        try judge([GateCandidate(candidate)], heldOut: allHeldOut, control: allControl)
     }
 
     /// The gate over several candidates, tried in order until one passes: the active adapter is evaluated once, each
     /// candidate on the same sets. The judgement is the first that passed, else the last tried.
-    public func judge(_ candidates: [(adapter: LoRAAdapter, fraction: Double)], heldOut allHeldOut: [ScoringExample],
+    public func judge(_ candidates: [GateCandidate], heldOut allHeldOut: [ScoringExample],
                       control allControl: [ScoringExample]) throws -> CandidateJudgement {
         try config.validate()
         guard !candidates.isEmpty else { throw RetrainError.badConfiguration("the gate was given no candidate to judge") }
@@ -377,7 +405,8 @@ public final class RetrainPipeline: @unchecked Sendable {
         let activeControl = try activeControlItems.map { try ScorerEvaluation.report($0, config: config.eval) }
         var trials: [GateTrial] = []
         var judgement: CandidateJudgement?
-        for (candidate, fraction) in candidates {
+        for c in candidates {
+            let (candidate, fraction, stage) = (c.adapter, c.fraction, c.stage)
             let candidateItems = try evaluated(heldOut, candidate)
             let control = try activeControl.map {
                 (candidate: try ScorerEvaluation.report(try evaluated(controlSet, candidate), config: config.eval), active: $0)
@@ -398,17 +427,18 @@ public final class RetrainPipeline: @unchecked Sendable {
                                                      detail: "\(heldOut.count) held-out labels; at least \(config.minHeldOut) are needed to judge a candidate"))
             }
             if candidates.count > 1 {
+                let end = stage == .sft ? "the adapter after SFT (before GRPO)" : "the trained one"
                 decision.checks.insert(EvalGateCheck(name: "candidate_fraction", passed: true,
-                                                     detail: String(format: "candidate %d of %d: %.2f of the way from the starting adapter to the trained one",
-                                                                    trials.count + 1, candidates.count, fraction)), at: 0)
+                                                     detail: String(format: "candidate %d of %d: %.2f of the way from the starting adapter to %@",
+                                                                    trials.count + 1, candidates.count, fraction, end)), at: 0)
             }
-            trials.append(GateTrial(fraction: fraction, heldOutMAE: candidateReport.mae, controlMAE: control?.candidate.mae,
+            trials.append(GateTrial(stage: stage, fraction: fraction, heldOutMAE: candidateReport.mae, controlMAE: control?.candidate.mae,
                                     accepted: decision.accepted, reasons: decision.reasons))
             judgement = CandidateJudgement(candidateReport: candidateReport, activeReport: activeReport, control: control, decision: decision,
                                            evaluated: heldOut.count, controlEvaluated: controlSet.count,
                                            candidateDistinct1: RejectionSampling.distinctN(reasonings, n: 1),
                                            candidateDistinct2: RejectionSampling.distinctN(reasonings, n: 2),
-                                           candidate: candidate, fraction: fraction, trials: [])
+                                           candidate: candidate, fraction: fraction, stage: stage, trials: [])
             // No candidate can pass on too few held-out labels: one refusal says so.
             if decision.accepted || heldOut.count < config.minHeldOut { break }
         }
