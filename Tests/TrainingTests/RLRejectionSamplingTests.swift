@@ -52,6 +52,37 @@ import Testing
         #expect(!RejectionSampling.agrees("<reasoning>x</reasoning>", with: refB.scores, within: 100))
     }
 
+    /// `self_generated_on` "clean": an acceptable sample on a correction that flags a dimension is not trained on, and
+    /// that correction does not count as missed (its reference is not repeated); on a clean text it is kept as before.
+    @Test func underCleanOnlyCleanCorrectionsGiveSelfGeneratedSamples() throws {
+        let flagged = ScoringPrompt.completion(reasoning: "推销引流", scores: scores([35, 100, 100, 100, 100, 100, 100, 100, 100]))
+        let fine = ScoringPrompt.completion(reasoning: "日常聊天", scores: scores([100, 100, 100, 100, 100, 100, 100, 100, 100]))
+        let items = [
+            RejectionItem(text: "b", reference: refB, candidates: [RejectionCandidate(completion: flagged, reward: 80)]),
+            RejectionItem(text: "a", reference: refA, candidates: [RejectionCandidate(completion: fine, reward: 90)]),
+        ]
+        var config = RejectionSamplingConfig(threshold: 60, maxSelfGeneratedShare: 1, maxScoreError: 15, missedReferenceRepeat: 2)
+        let all = RejectionSampling.select(items, config: config)
+        #expect(all.examples.map(\.completion) == [refB.completion, flagged, refA.completion, fine])
+        #expect(all.report.onViolations == 0 && all.report.missedPrompts == 0)
+        config.selfGeneratedOn = .clean
+        let clean = RejectionSampling.select(items, config: config)
+        #expect(clean.examples.map(\.completion) == [refB.completion, refA.completion, fine])
+        #expect(clean.report.onViolations == 1 && clean.report.missedPrompts == 0 && clean.report.selfGeneratedExamples == 1)
+        // A score of exactly the threshold flags nothing; one point below it does.
+        let edge = ScoringReference(scores: scores([60, 100, 100, 100, 100, 100, 100, 100, 100]), reasoning: "轻微")
+        let below = ScoringReference(scores: scores([59, 100, 100, 100, 100, 100, 100, 100, 100]), reasoning: "违规")
+        for (reference, kept) in [(edge, 2), (below, 1)] {
+            let one = [RejectionItem(text: "c", reference: reference, candidates: [RejectionCandidate(completion: "s", reward: 90)])]
+            #expect(RejectionSampling.select(one, config: RejectionSamplingConfig(threshold: 60, maxSelfGeneratedShare: 1, selfGeneratedOn: .clean))
+                .examples.count == kept)
+        }
+        // The key reads from a retrain configuration.
+        let loaded = try RetrainConfig.load(overriding: Data(#"{"rejection": {"self_generated_on": "clean"}}"#.utf8))
+        #expect(loaded.rejection.selfGeneratedOn == .clean && loaded.rejection.maxScoreError == RetrainConfig().rejection.maxScoreError)
+        #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"rejection": {"self_generated_on": "some"}}"#.utf8)) }
+    }
+
     @Test func thresholdIsStrict() {
         let items = [RejectionItem(text: "a", reference: refA, candidates: [RejectionCandidate(completion: "x", reward: 60)])]
         #expect(RejectionSampling.select(items, config: RejectionSamplingConfig(threshold: 60)).examples.count == 1)

@@ -25,21 +25,27 @@ public struct RejectionSamplingConfig: Codable, Sendable, Equatable {
     /// gets wrong: its reference is trained on this many times (1: once, like the others). The signal rejection
     /// sampling still gives when the policy never produces the reference.
     public var missedReferenceRepeat: Int
+    /// Which corrections may contribute self-generated samples: all of them, or only those whose reference flags no
+    /// dimension ("clean": every score at or above `RejectionSampling.violationThreshold`). On a violation the
+    /// policy's own reasoning is its way of flagging, and a second copy of it next to the reviewer's teaches flagging
+    /// more broadly than the reviewer did; on a clean text it is one more example of leaving a text alone.
+    public var selfGeneratedOn: SelfGeneratedTexts
 
     public init(samplesPerPrompt: Int = 8, threshold: Double = 60, keepPerPrompt: Int = 1, maxSelfGeneratedShare: Double = 0.5,
                 temperature: Float = 1, topK: Int = 0, topP: Float = 1, maxCompletionLength: Int = 512, seed: UInt64 = 0,
-                maxScoreError: Int? = nil, missedReferenceRepeat: Int = 1) {
+                maxScoreError: Int? = nil, missedReferenceRepeat: Int = 1, selfGeneratedOn: SelfGeneratedTexts = .all) {
         self.samplesPerPrompt = samplesPerPrompt; self.threshold = threshold; self.keepPerPrompt = keepPerPrompt
         self.maxSelfGeneratedShare = maxSelfGeneratedShare; self.temperature = temperature; self.topK = topK; self.topP = topP
         self.maxCompletionLength = maxCompletionLength; self.seed = seed; self.maxScoreError = maxScoreError
         self.missedReferenceRepeat = missedReferenceRepeat
+        self.selfGeneratedOn = selfGeneratedOn
     }
 
     private enum CodingKeys: String, CodingKey {
         case samplesPerPrompt = "samples_per_prompt", threshold, keepPerPrompt = "keep_per_prompt"
         case maxSelfGeneratedShare = "max_self_generated_share", temperature, topK = "top_k", topP = "top_p"
         case maxCompletionLength = "max_completion_length", seed, maxScoreError = "max_score_error"
-        case missedReferenceRepeat = "missed_reference_repeat"
+        case missedReferenceRepeat = "missed_reference_repeat", selfGeneratedOn = "self_generated_on"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,7 +62,13 @@ public struct RejectionSamplingConfig: Codable, Sendable, Equatable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         maxScoreError = try c.decodeIfPresent(Int.self, forKey: .maxScoreError) ?? d.maxScoreError
         missedReferenceRepeat = try c.decodeIfPresent(Int.self, forKey: .missedReferenceRepeat) ?? d.missedReferenceRepeat
+        selfGeneratedOn = try c.decodeIfPresent(SelfGeneratedTexts.self, forKey: .selfGeneratedOn) ?? d.selfGeneratedOn
     }
+}
+
+/// The corrections whose texts may give self-generated SFT samples (`RejectionSamplingConfig.selfGeneratedOn`).
+public enum SelfGeneratedTexts: String, Codable, Sendable, Equatable {
+    case all, clean
 }
 
 /// Where an SFT example's completion came from.
@@ -149,6 +161,8 @@ public struct RejectionSamplingReport: Codable, Sendable, Equatable {
     public var offScore = 0
     /// Sampled prompts with no sample kept: the policy never answered them acceptably.
     public var missedPrompts = 0
+    /// Acceptable samples on corrections that flag a dimension, not trained on (`self_generated_on` "clean").
+    public var onViolations = 0
     /// Self-generated samples dropped to respect `maxSelfGeneratedShare`.
     public var droppedByCap = 0
     public var humanExamples = 0
@@ -191,6 +205,9 @@ public enum RejectionSampling {
         return Dimension.allCases.allSatisfy { d in parsed[d].map { abs($0 - reference[d]) <= limit } ?? false }
     }
 
+    /// A score below this flags its dimension (the evaluation's default `violation_threshold`).
+    public static let violationThreshold = 60
+
     public static func select(_ items: [RejectionItem], config: RejectionSamplingConfig) -> (examples: [SFTExample], report: RejectionSamplingReport) {
         var report = RejectionSamplingReport()
         report.prompts = items.count
@@ -207,6 +224,8 @@ public enum RejectionSampling {
                 a.element.reward != b.element.reward ? a.element.reward > b.element.reward : a.offset < b.offset
             }.map(\.element)
             var taken = 0
+            let allowed = config.selfGeneratedOn == .all
+                || Dimension.allCases.allSatisfy { item.reference.scores[$0] >= Self.violationThreshold }
             for c in ranked where c.reward > config.threshold {
                 report.aboveThreshold += 1
                 if let limit = config.maxScoreError, !Self.agrees(c.completion, with: item.reference.scores, within: limit) {
@@ -215,6 +234,8 @@ public enum RejectionSampling {
                 }
                 guard taken < config.keepPerPrompt else { continue }
                 guard seen.insert(c.completion).inserted else { report.duplicates += 1; continue }
+                // An acceptable sample on a violation (so not a missed prompt), not trained on under `clean`.
+                guard allowed else { report.onViolations += 1; taken += 1; continue }
                 kept.append(SFTExample(item: i, text: item.text, completion: c.completion, source: .policy, reward: c.reward))
                 taken += 1
             }
