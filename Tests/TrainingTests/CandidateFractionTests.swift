@@ -159,7 +159,7 @@ import Testing
     }
 
     @Test func stagesAreTrainedSFTOrBothEachOnce() throws {
-        #expect(RetrainConfig().candidateStages == [.trained, .sft])
+        #expect(RetrainConfig().candidateStages == [.trained])
         #expect(try RetrainConfig.load(overriding: Data(#"{"candidate_stages": ["sft", "trained"]}"#.utf8)).candidateStages == [.sft, .trained])
         for bad in ["[]", #"["trained", "trained"]"#, #"["grpo"]"#, #""sft""#] {
             #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"candidate_stages": \#(bad)}"#.utf8)) }
