@@ -77,9 +77,10 @@ import Testing
             #expect(RejectionSampling.select(one, config: RejectionSamplingConfig(threshold: 60, maxSelfGeneratedShare: 1, selfGeneratedOn: .clean))
                 .examples.count == kept)
         }
-        // The key reads from a retrain configuration.
-        let loaded = try RetrainConfig.load(overriding: Data(#"{"rejection": {"self_generated_on": "clean"}}"#.utf8))
-        #expect(loaded.rejection.selfGeneratedOn == .clean && loaded.rejection.maxScoreError == RetrainConfig().rejection.maxScoreError)
+        // The retrain's default is "clean"; the key reads from a retrain configuration, the rest of the object kept.
+        #expect(RetrainConfig().rejection.selfGeneratedOn == .clean && RejectionSamplingConfig().selfGeneratedOn == .all)
+        let loaded = try RetrainConfig.load(overriding: Data(#"{"rejection": {"self_generated_on": "all"}}"#.utf8))
+        #expect(loaded.rejection.selfGeneratedOn == .all && loaded.rejection.maxScoreError == RetrainConfig().rejection.maxScoreError)
         #expect(throws: RetrainError.self) { try RetrainConfig.load(overriding: Data(#"{"rejection": {"self_generated_on": "some"}}"#.utf8)) }
     }
 

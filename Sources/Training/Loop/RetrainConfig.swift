@@ -12,10 +12,12 @@ public struct RetrainConfig: Codable, Sendable, Equatable {
     public var rejectionPrompts = 96
     /// A sample is kept only when every score is within 15 points of the reviewer's (`max_score_error`), so a sample
     /// that repeats the mistake being corrected is never trained on, whatever its total reward; a correction none of
-    /// whose samples is kept (the model gets it wrong) is trained on twice (`missed_reference_repeat`).
+    /// whose samples is kept (the model gets it wrong) is trained on twice (`missed_reference_repeat`). Only corrections
+    /// that flag no dimension give self-generated samples (`self_generated_on` "clean"; docs/LEARNING-LOOP.md has the
+    /// runs that chose it).
     public var rejection = RejectionSamplingConfig(samplesPerPrompt: 4, threshold: 15, keepPerPrompt: 1, maxSelfGeneratedShare: 0.5,
                                                    temperature: 1, maxCompletionLength: 512, maxScoreError: 15,
-                                                   missedReferenceRepeat: 2)
+                                                   missedReferenceRepeat: 2, selfGeneratedOn: .clean)
     /// SFT over the kept samples, the reviewers' own answers and the replay sample.
     public var sftEpochs = 3
     public var sftBatchSize = 8
